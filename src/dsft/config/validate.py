@@ -1,0 +1,221 @@
+"""Checks a composed config before anything heavy is imported or loaded.
+
+Every rule raises `ConfigError` naming the key and what to do. Types and unknown keys are already
+checked by the schemas at composition; this module checks ranges and rules across groups.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from dsft.config.errors import ConfigError
+from dsft.models.architectures import LINEAR_MODULE_NAMES, SUPPORTED_FAMILIES
+from dsft.models.chat_templates import TEMPLATES
+
+ADAPTER_METHODS = ("lora", "qlora")
+DATA_FORMATS = ("alpaca",)
+QUANT_TYPES = ("nf4", "fp4")
+PRECISIONS = ("32-true", "32", "bf16-mixed", "bf16-true", "16-mixed", "16-true")
+CHAT_TEMPLATES = tuple(TEMPLATES)
+
+
+def validate(cfg: DictConfig) -> None:
+    """Raise `ConfigError` for the first rule the config breaks."""
+    _validate_model(cfg.model)
+    _validate_adapter(cfg.adapter, cfg.model, cfg.hardware)
+    _validate_optimizer(cfg.optimizer)
+    _validate_hardware(cfg.hardware)
+    _validate_data(cfg.data, cfg.model)
+    _validate_train(cfg.train)
+    if cfg.resume is not None:
+        resolve_resume_checkpoint(cfg.resume)
+
+
+def resolve_resume_checkpoint(resume: str) -> Path:
+    """Turn `resume` (a run dir or a .ckpt file) into the checkpoint file to resume from."""
+    path = Path(resume).expanduser()
+    if path.is_dir():
+        path = path / "checkpoints" / "last.ckpt"
+    if not path.is_file():
+        raise ConfigError(
+            "resume",
+            f"no checkpoint at {path}. Pass a run dir that has checkpoints/last.ckpt "
+            "(written every train.save_every_n_steps) or the path of a .ckpt file.",
+        )
+    return path
+
+
+def _positive(key: str, value: float, hint: str) -> None:
+    if not value > 0:
+        raise ConfigError(key, f"must be positive, got {value}. {hint}")
+
+
+def _validate_model(model: DictConfig) -> None:
+    if model.family not in SUPPORTED_FAMILIES:
+        raise ConfigError(
+            "model.family",
+            f"unknown family {model.family!r}; known: {', '.join(SUPPORTED_FAMILIES)}.",
+        )
+    if model.hub_id is None and model.random_init is None:
+        raise ConfigError(
+            "model.hub_id", "set a hub id or local path (or `random_init` for a tiny random model)."
+        )
+    if model.chat_template not in CHAT_TEMPLATES:
+        raise ConfigError(
+            "model.chat_template",
+            f"unknown template {model.chat_template!r}; known: {', '.join(CHAT_TEMPLATES)}.",
+        )
+    if model.default_target_preset not in model.lora_targets:
+        raise ConfigError(
+            "model.default_target_preset",
+            f"{model.default_target_preset!r} is not one of model.lora_targets: "
+            f"{', '.join(model.lora_targets) or '(none defined)'}.",
+        )
+    valid = LINEAR_MODULE_NAMES[model.family]
+    for preset, names in model.lora_targets.items():
+        _check_target_names(f"model.lora_targets.{preset}", list(names), model.family, valid)
+
+
+def _check_target_names(key: str, names: list[str], family: str, valid: tuple[str, ...]) -> None:
+    unknown = [n for n in names if n not in valid]
+    if unknown:
+        raise ConfigError(
+            key,
+            f"{', '.join(unknown)} not in the {family} architecture. "
+            f"Modules that exist: {', '.join(valid)}.",
+        )
+    if not names:
+        raise ConfigError(key, "is empty; name at least one module to put LoRA on.")
+
+
+def _validate_adapter(adapter: DictConfig, model: DictConfig, hardware: DictConfig) -> None:
+    if adapter.method not in ADAPTER_METHODS:
+        raise ConfigError(
+            "adapter.method",
+            f"unknown method {adapter.method!r}; known: {', '.join(ADAPTER_METHODS)}.",
+        )
+    _positive("adapter.r", adapter.r, "Use a LoRA rank such as adapter.r=16.")
+    _positive("adapter.alpha", adapter.alpha, "Use e.g. adapter.alpha=32 (twice the rank).")
+    if not 0 <= adapter.dropout < 1:
+        raise ConfigError(
+            "adapter.dropout", f"must be in [0, 1), got {adapter.dropout}. Use e.g. 0.05."
+        )
+    if adapter.bias not in ("none", "all", "lora_only"):
+        raise ConfigError("adapter.bias", f"must be none, all or lora_only, got {adapter.bias!r}.")
+    if adapter.target_modules is not None:
+        _check_target_names(
+            "adapter.target_modules",
+            list(adapter.target_modules),
+            model.family,
+            LINEAR_MODULE_NAMES[model.family],
+        )
+    elif adapter.target_preset != "default" and adapter.target_preset not in model.lora_targets:
+        raise ConfigError(
+            "adapter.target_preset",
+            f"{adapter.target_preset!r} is not a preset of model {model.name}; "
+            f"presets: default, {', '.join(model.lora_targets)}.",
+        )
+    if adapter.method == "qlora":
+        _validate_quantization(adapter, hardware)
+    elif adapter.quantization is not None:
+        raise ConfigError(
+            "adapter.quantization", "is only used by adapter=qlora; remove it or use adapter=qlora."
+        )
+
+
+def _validate_quantization(adapter: DictConfig, hardware: DictConfig) -> None:
+    if adapter.quantization is None:
+        raise ConfigError("adapter.quantization", "QLoRA needs a quantization section.")
+    quant = adapter.quantization
+    if quant.quant_type not in QUANT_TYPES:
+        raise ConfigError(
+            "adapter.quantization.quant_type",
+            f"must be one of {', '.join(QUANT_TYPES)}, got {quant.quant_type!r}.",
+        )
+    if quant.compute_dtype not in ("auto", "float32", "bfloat16", "float16"):
+        raise ConfigError(
+            "adapter.quantization.compute_dtype",
+            f"must be auto, float32, bfloat16 or float16, got {quant.compute_dtype!r}.",
+        )
+    if quant.compute_dtype == "bfloat16" and not hardware.has_bf16:
+        raise ConfigError(
+            "adapter.quantization.compute_dtype",
+            f"bfloat16 is not supported by hardware={hardware.name}; use float16 or auto.",
+        )
+    if importlib.util.find_spec("bitsandbytes") is None:
+        raise ConfigError(
+            "adapter.method",
+            "QLoRA needs bitsandbytes, which is not installed. "
+            "Run `pip install bitsandbytes` or use adapter=lora.",
+        )
+
+
+def _validate_optimizer(optimizer: DictConfig) -> None:
+    _positive("optimizer.lr", optimizer.lr, "Use e.g. optimizer.lr=2e-4.")
+    if optimizer.weight_decay < 0:
+        raise ConfigError("optimizer.weight_decay", f"must be >= 0, got {optimizer.weight_decay}.")
+    if optimizer.warmup_steps < 0:
+        raise ConfigError("optimizer.warmup_steps", f"must be >= 0, got {optimizer.warmup_steps}.")
+    if not 0 <= optimizer.min_lr_ratio <= 1:
+        raise ConfigError(
+            "optimizer.min_lr_ratio", f"must be in [0, 1], got {optimizer.min_lr_ratio}."
+        )
+    _positive("optimizer.max_grad_norm", optimizer.max_grad_norm, "Use e.g. 1.0.")
+    for key in ("optimizer", "scheduler"):
+        if "_target_" not in optimizer[key]:
+            raise ConfigError(f"optimizer.{key}", "needs a `_target_` (a class or function path).")
+
+
+def _validate_hardware(hardware: DictConfig) -> None:
+    if hardware.precision not in PRECISIONS:
+        raise ConfigError(
+            "hardware.precision",
+            f"unknown precision {hardware.precision!r}; known: {', '.join(PRECISIONS)}.",
+        )
+    if hardware.precision.startswith("bf16") and not hardware.has_bf16:
+        raise ConfigError(
+            "hardware.precision",
+            f"{hardware.precision} needs bfloat16 support, which hardware={hardware.name} lacks "
+            "(e.g. T4, V100). Use hardware.precision=16-mixed.",
+        )
+    _positive("hardware.micro_batch_size", hardware.micro_batch_size, "Use e.g. 4.")
+    _positive("hardware.grad_accum", hardware.grad_accum, "Use 1 for no accumulation.")
+    _positive("hardware.devices", hardware.devices, "Use 1 for a single device.")
+
+
+def _validate_data(data: DictConfig, model: DictConfig) -> None:
+    if data.format not in DATA_FORMATS:
+        raise ConfigError(
+            "data.format", f"unknown format {data.format!r}; known: {', '.join(DATA_FORMATS)}."
+        )
+    path = Path(data.path).expanduser()
+    if not path.is_file():
+        raise ConfigError(
+            "data.path",
+            f"data file not found: {path}. Check the path in conf/data/{data.name}.yaml "
+            "or pass data.path=/path/to/file.jsonl.",
+        )
+    if not 0 < data.val_fraction < 1:
+        raise ConfigError("data.val_fraction", f"must be in (0, 1), got {data.val_fraction}.")
+    _positive("data.max_length", data.max_length, "Use e.g. 512.")
+    if data.max_length > model.context_length:
+        raise ConfigError(
+            "data.max_length",
+            f"{data.max_length} exceeds model.context_length={model.context_length}.",
+        )
+    if data.max_examples is not None:
+        _positive("data.max_examples", data.max_examples, "Use null for all examples.")
+
+
+def _validate_train(train: DictConfig) -> None:
+    if train.max_steps <= 0 and train.max_epochs <= 0:
+        raise ConfigError("train.max_steps", "set train.max_steps or train.max_epochs above 0.")
+    _positive("train.val_every_n_steps", train.val_every_n_steps, "Use e.g. 50.")
+    _positive("train.log_every_n_steps", train.log_every_n_steps, "Use e.g. 10.")
+    if train.save_every_n_steps < 0:
+        raise ConfigError("train.save_every_n_steps", "must be >= 0 (0 turns checkpoints off).")
+    if train.early_stopping_patience < 0:
+        raise ConfigError("train.early_stopping_patience", "must be >= 0 (0 turns it off).")

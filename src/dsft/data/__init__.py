@@ -1,0 +1,1 @@
+"""Reading, splitting and tokenizing examples, and the LightningDataModule that serves them."""

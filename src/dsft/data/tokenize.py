@@ -1,0 +1,50 @@
+"""Conversations to token ids and labels, with the loss only where the template says."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from transformers import PreTrainedTokenizerBase
+
+from dsft.models.chat_templates import ChatTemplate, Message
+
+IGNORE_INDEX = -100
+
+
+@dataclass
+class TokenizedExample:
+    input_ids: list[int]
+    labels: list[int]  # IGNORE_INDEX where no loss is computed
+
+
+def tokenize_conversations(
+    conversations: list[list[Message]],
+    tokenizer: PreTrainedTokenizerBase,
+    template: ChatTemplate,
+    max_length: int,
+    loss_on_prompt: bool = False,
+) -> tuple[list[TokenizedExample], int]:
+    """Tokenize every conversation; returns (examples, number dropped for having no loss tokens).
+
+    Each template segment is tokenized separately (all segments in one batched call), so the label
+    mask follows the segment boundaries. Examples longer than `max_length` are cut at the end.
+    """
+    rendered = [template.render(messages) for messages in conversations]
+    texts = [text for segments in rendered for text, _ in segments]
+    ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
+    examples, dropped, cursor = [], 0, 0
+    for segments in rendered:
+        input_ids: list[int] = []
+        labels: list[int] = []
+        for _, trainable in segments:
+            piece = ids[cursor]
+            cursor += 1
+            input_ids += piece
+            labels += piece if (trainable or loss_on_prompt) else [IGNORE_INDEX] * len(piece)
+        input_ids, labels = input_ids[:max_length], labels[:max_length]
+        # Position 0 is never predicted, so an example needs a loss token after it.
+        if all(label == IGNORE_INDEX for label in labels[1:]):
+            dropped += 1
+            continue
+        examples.append(TokenizedExample(input_ids, labels))
+    return examples, dropped

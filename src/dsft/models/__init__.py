@@ -1,0 +1,1 @@
+"""Building and loading base models and tokenizers, chat templates, architecture facts."""

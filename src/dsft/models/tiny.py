@@ -1,0 +1,67 @@
+"""Tiny random-init models with a real architecture, built once and cached on disk.
+
+The model is built from its transformers config class with a fixed seed, written with
+`save_pretrained` into a folder named by a hash of its spec, and from then on loaded through the
+ordinary `from_pretrained` path, exactly like a downloaded checkpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+import transformers
+from transformers import AutoConfig, AutoModelForCausalLM
+
+from dsft.models.tokenizer import BUNDLED_DEEPSEEK, load_tokenizer
+
+
+def tiny_model_dir(
+    cache_dir: str | Path, name: str, family: str, config: dict[str, Any], seed: int
+) -> Path:
+    """The cache folder of a spec: the same spec always maps to the same folder."""
+    spec = {
+        "family": family,
+        "config": config,
+        "seed": seed,
+        "transformers": transformers.__version__,
+    }
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
+    return Path(cache_dir).expanduser() / "models" / f"{name}-{digest}"
+
+
+def ensure_tiny_model(
+    cache_dir: str | Path,
+    name: str,
+    family: str,
+    config: dict[str, Any],
+    seed: int,
+    tokenizer: str | None = BUNDLED_DEEPSEEK,
+) -> Path:
+    """Build and save the tiny model (and its tokenizer) unless the cache already holds it."""
+    target = tiny_model_dir(cache_dir, name, family, config, seed)
+    if (target / "config.json").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    model_config = AutoConfig.for_model(family, **config)
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_config(model_config, dtype=torch.float32)
+    # Written to a temp dir and renamed, so parallel jobs never see a half-written model.
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        model.save_pretrained(staging)
+        if tokenizer is not None:
+            load_tokenizer(tokenizer).save_pretrained(staging)
+        os.replace(staging, target)
+    except OSError:
+        if not (target / "config.json").is_file():
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target

@@ -1,0 +1,1 @@
+"""The LightningModule, callbacks and the run flow: the one place that instantiates objects."""

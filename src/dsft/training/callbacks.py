@@ -1,0 +1,57 @@
+"""Callbacks: throughput logging, and checkpoints written atomically."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import lightning as L
+import torch
+from lightning.pytorch.plugins.io import TorchCheckpointIO
+
+
+class TokenThroughput(L.Callback):
+    """Logs non-pad tokens/s of training (validation time excluded) and counts tokens seen."""
+
+    def __init__(self, log_every_n_steps: int):
+        self.log_every_n_steps = log_every_n_steps
+        self.tokens_seen = 0
+        self.train_seconds = 0.0
+        self._window_tokens = 0
+        self._window_seconds = 0.0
+        self._last = None
+
+    def _resume_clock(self, *_: Any) -> None:
+        self._last = time.perf_counter()
+
+    on_train_epoch_start = _resume_clock
+    on_validation_end = _resume_clock
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        now = time.perf_counter()
+        elapsed = now - (self._last or now)
+        self._last = now
+        self.tokens_seen += batch["num_tokens"]
+        self.train_seconds += elapsed
+        self._window_tokens += batch["num_tokens"]
+        self._window_seconds += elapsed
+        if trainer.global_step % self.log_every_n_steps == 0 and self._window_seconds > 0:
+            pl_module.log("train/tokens_per_s", self._window_tokens / self._window_seconds)
+            self._window_tokens, self._window_seconds = 0, 0.0
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens_seen / self.train_seconds if self.train_seconds else 0.0
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Writes each checkpoint to a temp file and renames it, so a crash never leaves half a file."""
+
+    def save_checkpoint(self, checkpoint: dict[str, Any], path, storage_options=None) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        torch.save(checkpoint, partial)
+        os.replace(partial, path)

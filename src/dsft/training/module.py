@@ -1,0 +1,118 @@
+"""The LightningModule: a frozen base with a LoRA adapter, trained on the answer tokens."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import lightning as L
+import torch
+from hydra.utils import instantiate
+
+from dsft.adapters.lora import count_parameters, wrap_with_lora
+from dsft.models.loading import load_base_model
+from dsft.training.loss import selected_token_loss_sum
+
+log = logging.getLogger(__name__)
+
+
+class LoRAFineTuneModule(L.LightningModule):
+    """Builds the model in `configure_model`, optimises only the adapter parameters.
+
+    All constructor arguments are plain dicts and strings, so the hyper-parameters saved in
+    checkpoints are plain config, never modules.
+    """
+
+    # Checkpoints hold only the trainable (adapter) weights; the frozen base comes from its source.
+    strict_loading = False
+
+    def __init__(
+        self,
+        model: dict[str, Any],
+        adapter: dict[str, Any],
+        optimizer: dict[str, Any],
+        model_source: str,
+        precision: str = "32-true",
+        gradient_checkpointing: bool = False,
+    ):
+        super().__init__()
+        self.save_hyperparameters()
+        self.model = None
+        self.trainable_parameters = 0
+        self._val_loss_sum = torch.zeros(())
+        self._val_tokens = 0
+        self.last_val_step: int | None = None
+
+    def configure_model(self) -> None:
+        if self.model is not None:
+            return
+        hp = self.hparams
+        quantization = hp.adapter.get("quantization") if hp.adapter["method"] == "qlora" else None
+        base = load_base_model(
+            hp.model_source,
+            hp.model,
+            hp.precision,
+            quantization=quantization,
+            device=str(self.trainer.strategy.root_device) if self._trainer else None,
+        )
+        self.model = wrap_with_lora(base, hp.adapter, hp.model, hp.gradient_checkpointing)
+        self.model.train()  # from_pretrained returns eval mode; LoRA dropout must be active
+        self.trainable_parameters, _ = count_parameters(self.model)
+
+    def loss_sum(self, batch: dict[str, Any]) -> torch.Tensor:
+        """Summed cross-entropy over the batch's answer tokens."""
+        causal_lm = self.model.get_base_model()
+        hidden = causal_lm.get_decoder()(
+            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], use_cache=False
+        ).last_hidden_state
+        return selected_token_loss_sum(
+            hidden,
+            batch["loss_positions"],
+            batch["loss_targets"],
+            causal_lm.get_output_embeddings(),
+        )
+
+    def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
+        loss = self.loss_sum(batch) / batch["loss_targets"].numel()
+        self.log("train/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0])
+        return loss
+
+    def on_validation_epoch_start(self) -> None:
+        self._val_loss_sum = torch.zeros((), device=self.device)
+        self._val_tokens = 0
+
+    def validation_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        self._val_loss_sum += self.loss_sum(batch).detach()
+        self._val_tokens += batch["loss_targets"].numel()
+
+    def on_validation_epoch_end(self) -> None:
+        # Token-weighted over the whole val set (and all devices), not a mean of batch means.
+        strategy = self.trainer.strategy
+        loss_sum = strategy.reduce(self._val_loss_sum, reduce_op="sum")
+        tokens = strategy.reduce(torch.tensor(float(self._val_tokens), device=self.device), "sum")
+        self.log("val/loss", loss_sum / tokens, prog_bar=True)
+        self.last_val_step = self.trainer.global_step
+
+    def configure_optimizers(self):
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        optimizer = instantiate(self.hparams.optimizer["optimizer"])(params)
+        scheduler = instantiate(self.hparams.optimizer["scheduler"])(
+            optimizer, total_steps=int(self.trainer.estimated_stepping_batches)
+        )
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+        }
+
+    def configure_gradient_clipping(
+        self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None
+    ):
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        norm = torch.nn.utils.clip_grad_norm_(params, self.hparams.optimizer["max_grad_norm"])
+        self.log("train/grad_norm", norm)
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        trainable = {name for name, p in self.named_parameters() if p.requires_grad}
+        checkpoint["state_dict"] = {
+            k: v for k, v in checkpoint["state_dict"].items() if k in trainable
+        }

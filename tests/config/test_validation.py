@@ -1,0 +1,87 @@
+"""Bad configs fail before any model loads, with a message naming the key and what to do."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from hydra.errors import ConfigCompositionException
+from omegaconf.errors import OmegaConfBaseException
+
+from dsft.config import ConfigError, validate
+from tests.conftest import compose_config
+
+BAD = [
+    (["adapter.r=-1"], "adapter.r", "positive"),
+    (["adapter.r=0"], "adapter.r", "positive"),
+    (["adapter.alpha=0"], "adapter.alpha", "positive"),
+    (["adapter.dropout=1.0"], "adapter.dropout", "[0, 1)"),
+    (["optimizer.lr=0"], "optimizer.lr", "positive"),
+    (["optimizer.lr=-3e-4"], "optimizer.lr", "positive"),
+    (["hardware=t4", "hardware.precision=bf16-mixed"], "hardware.precision", "16-mixed"),
+    (["hardware.precision=fp8"], "hardware.precision", "known"),
+    (["data.path=/nonexistent/dir/train.jsonl"], "data.path", "/nonexistent/dir/train.jsonl"),
+    (["data.max_length=100000"], "data.max_length", "context_length"),
+    (["adapter.target_preset=everything"], "adapter.target_preset", "all_linear"),
+    (["data.format=xml"], "data.format", "alpaca"),
+    (["resume=/nonexistent/run"], "resume", "last.ckpt"),
+]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "fragment"), BAD, ids=[b[1] + ":" + b[0][-1] for b in BAD]
+)
+def test_bad_value_names_the_key(overrides, key, fragment):
+    cfg = compose_config(overrides)
+    with pytest.raises(ConfigError) as err:
+        validate(cfg)
+    assert err.value.key == key
+    assert fragment in str(err.value)
+
+
+def test_unknown_lora_target_lists_the_modules_that_exist():
+    cfg = compose_config(["adapter.target_modules=[q_proj,qkv_proj]"])
+    with pytest.raises(ConfigError) as err:
+        validate(cfg)
+    message = str(err.value)
+    assert err.value.key == "adapter.target_modules"
+    assert "qkv_proj" in message and "deepseek_v3" in message
+    for existing in ("q_a_proj", "kv_b_proj", "o_proj", "lm_head"):
+        assert existing in message
+
+
+def test_target_valid_for_one_family_is_rejected_for_another():
+    validate(compose_config(["model=deepseek_llm_7b", "adapter.target_modules=[q_proj,v_proj]"]))
+    cfg = compose_config(["model=deepseek_llm_7b", "adapter.target_modules=[kv_b_proj]"])
+    with pytest.raises(ConfigError, match="kv_b_proj not in the llama architecture"):
+        validate(cfg)
+
+
+def test_qlora_without_bitsandbytes_says_how_to_fix(monkeypatch):
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name, *args, **kwargs):
+        return None if name == "bitsandbytes" else real_find_spec(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with pytest.raises(ConfigError, match="pip install bitsandbytes"):
+        validate(compose_config(["adapter=qlora"]))
+
+
+def test_qlora_bf16_compute_on_hardware_without_bf16():
+    cfg = compose_config(
+        ["adapter=qlora", "hardware=t4", "adapter.quantization.compute_dtype=bfloat16"]
+    )
+    with pytest.raises(ConfigError) as err:
+        validate(cfg)
+    assert err.value.key == "adapter.quantization.compute_dtype"
+
+
+@pytest.mark.parametrize(
+    ("override", "fragment"),
+    [("adapter.rank=8", "rank"), ("adapter.r=sixteen", "sixteen"), ("optimizer.lr=fast", "fast")],
+)
+def test_typos_and_wrong_types_fail_at_composition(override, fragment):
+    with pytest.raises((ConfigCompositionException, OmegaConfBaseException)) as err:
+        compose_config([override])
+    assert fragment in str(err.value) or fragment in str(err.value.__cause__)

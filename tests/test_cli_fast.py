@@ -1,0 +1,47 @@
+"""The config paths of the CLI are fast and never import torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from tests.conftest import ROOT
+
+
+def run_cli(*args: str, importtime: bool = False):
+    flags = ["-X", "importtime"] if importtime else []
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, *flags, str(ROOT / "train.py"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return proc, time.perf_counter() - start
+
+
+def imported_modules(importtime_stderr: str) -> set[str]:
+    return {
+        line.split("|")[-1].strip()
+        for line in importtime_stderr.splitlines()
+        if line.startswith("import time:")
+    }
+
+
+def test_cfg_job_is_fast_and_torch_free():
+    proc, seconds = run_cli("adapter=qlora", "hardware=a100", "--cfg", "job", importtime=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "method: qlora" in proc.stdout and "precision: bf16-mixed" in proc.stdout
+    modules = imported_modules(proc.stderr)
+    assert not {"torch", "transformers", "peft", "lightning"} & modules
+    assert seconds < 3.0, f"--cfg job took {seconds:.2f}s"
+
+
+def test_bad_rank_fails_fast_naming_the_key():
+    proc, seconds = run_cli("adapter.r=-1", "hydra.run.dir=/tmp/dsft-never-created")
+    assert proc.returncode == 2
+    assert "adapter.r" in proc.stderr and "positive" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert seconds < 3.0, f"rejecting adapter.r=-1 took {seconds:.2f}s"

@@ -1,0 +1,124 @@
+"""End-to-end runs of `python train.py` on the tiny model, CPU only."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import yaml
+from peft import PeftModel
+from transformers import AutoModelForCausalLM
+
+from dsft.data.datamodule import InstructionDataModule
+from dsft.models.loading import load_model_tokenizer, resolve_model_source
+from tests.conftest import FAST, assert_ok, read_summary, run_train
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def lora_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("lora") / "run"
+    proc = run_train([*FAST, "train.max_steps=12", "train.val_every_n_steps=6"], run_dir)
+    assert_ok(proc)
+    return run_dir
+
+
+def test_run_dir_has_everything(lora_run):
+    for name in (
+        "config.yaml",
+        "summary.json",
+        "adapter/adapter_config.json",
+        "adapter/adapter_model.safetensors",
+        "csv/metrics.csv",
+        "checkpoints/last.ckpt",
+        ".hydra/overrides.yaml",
+    ):
+        assert (lora_run / name).exists(), name
+    summary = read_summary(lora_run)
+    assert summary["status"] == "completed" and summary["global_step"] == 12
+    for key in (
+        "final_train_loss",
+        "final_val_loss",
+        "initial_val_loss",
+        "tokens_seen",
+        "tokens_per_s",
+        "peak_rss_mb",
+        "wall_time_s",
+        "packages",
+        "git",
+    ):
+        assert summary[key] is not None, key
+    assert summary["tokens_seen"] > 0 and summary["tokens_per_s"] > 0
+    assert summary["packages"]["torch"] and summary["packages"]["peft"]
+    assert summary["final_val_loss"] < summary["initial_val_loss"] - 0.5
+
+
+def test_metrics_csv_logs_losses_lr_grad_norm_and_throughput(lora_run):
+    header = (lora_run / "csv" / "metrics.csv").read_text().splitlines()[0].split(",")
+    for column in ("train/loss", "val/loss", "lr-AdamW", "train/grad_norm", "train/tokens_per_s"):
+        assert column in header, header
+
+
+def test_checkpoint_holds_only_adapter_weights(lora_run):
+    ckpt = torch.load(lora_run / "checkpoints" / "last.ckpt", weights_only=False)
+    names = list(ckpt["state_dict"])
+    assert names and all("lora_" in n for n in names)
+    assert "optimizer_states" in ckpt and ckpt["global_step"] == 12
+    hparams = ckpt["hyper_parameters"]
+    assert isinstance(hparams["adapter"], dict) and hparams["adapter"]["r"] == 16
+
+
+def test_saved_adapter_reproduces_final_val_loss(lora_run):
+    """Independent check: HF forward with labels, per example, on the base + saved adapter."""
+    summary = read_summary(lora_run)
+    cfg = yaml.safe_load((lora_run / "config.yaml").read_text())
+    source = resolve_model_source(cfg["model"], cfg["paths"]["cache_dir"])
+    base = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32)
+    model = PeftModel.from_pretrained(base, lora_run / "adapter").eval()
+    data = InstructionDataModule(
+        cfg["data"],
+        load_model_tokenizer(cfg["model"], source),
+        cfg["model"]["chat_template"],
+        micro_batch_size=1,
+    )
+    data.setup()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for example in data.val_examples:
+            ids = torch.tensor([example.input_ids])
+            labels = torch.tensor([example.labels])
+            n = int((labels[:, 1:] != -100).sum())
+            total += float(model(input_ids=ids, labels=labels).loss) * n
+            count += n
+    assert abs(total / count - summary["final_val_loss"]) < 1e-4
+
+
+def test_existing_run_dir_is_never_overwritten(lora_run):
+    before = (lora_run / "summary.json").read_bytes()
+    proc = run_train(FAST, lora_run)
+    assert proc.returncode == 2
+    assert "never overwritten" in proc.stderr and str(lora_run) in proc.stderr
+    assert (lora_run / "summary.json").read_bytes() == before
+
+
+def test_resume_continues_from_the_checkpoint_in_a_new_dir(lora_run, tmp_path):
+    resumed = tmp_path / "resumed"
+    proc = run_train([*FAST, "train.max_steps=15", f"resume={lora_run}"], resumed)
+    assert_ok(proc)
+    summary = read_summary(resumed)
+    assert summary["status"] == "completed"
+    assert summary["resumed_from"] == str(lora_run / "checkpoints" / "last.ckpt")
+    assert summary["global_step"] == 15
+    # Only the 3 new steps' tokens were trained in this process.
+    assert 0 < summary["tokens_seen"] < read_summary(lora_run)["tokens_seen"]
+
+
+def test_qlora_trains_on_cpu_with_bitsandbytes(tmp_path):
+    run_dir = tmp_path / "qlora"
+    proc = run_train([*FAST, "adapter=qlora", "train.max_steps=4"], run_dir)
+    assert_ok(proc)
+    log = (run_dir / "train.log").read_text()
+    assert "4-bit layers:" in log
+    summary = read_summary(run_dir)
+    assert summary["status"] == "completed"
+    assert summary["final_val_loss"] < summary["initial_val_loss"]

@@ -1,0 +1,25 @@
+"""Train a LoRA / QLoRA adapter on DeepSeek: `python train.py [group=option] [key=value]`."""
+
+import os
+
+import hydra
+from omegaconf import DictConfig
+
+# Config paths (${paths.root_dir}) resolve against the folder of this file, wherever you run it.
+os.environ.setdefault("DSFT_ROOT", os.path.dirname(os.path.abspath(__file__)))
+
+from dsft.config import register_configs  # noqa: E402
+
+register_configs()
+
+
+@hydra.main(config_path="conf", config_name="train", version_base="1.3")
+def main(cfg: DictConfig) -> float:
+    """Run one job; returns the final validation loss, the metric sweepers minimise."""
+    from dsft.training.run import run
+
+    return run(cfg)
+
+
+if __name__ == "__main__":
+    main()
