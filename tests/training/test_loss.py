@@ -71,3 +71,69 @@ def test_chunked_equals_unchunked_with_gradients():
     (l1, g1, e1), (l2, g2, e2) = results
     assert torch.allclose(l1, l2, atol=1e-5)
     assert torch.allclose(g1, g2, atol=1e-6) and torch.allclose(e1, e2, atol=1e-6)
+
+
+def lora_head(vocab=300, hidden=16, r=4, dropout=0.0):
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(1)
+    model = torch.nn.Sequential()
+    model.add_module("lm_head", torch.nn.Linear(hidden, vocab, bias=False))
+    peft_model = get_peft_model(
+        model, LoraConfig(r=r, lora_alpha=8, lora_dropout=dropout, target_modules=["lm_head"])
+    )
+    head = peft_model.base_model.model.lm_head
+    with torch.no_grad():  # B starts at zero; make both factors non-trivial
+        head.lora_B["default"].weight.normal_()
+    return head
+
+
+def reference_loss(hidden, targets, head):
+    return torch.nn.functional.cross_entropy(head(hidden), targets, reduction="sum")
+
+
+def test_fused_lora_head_matches_autograd_loss_and_gradients():
+    from dsft.training.loss import linear_head_parts
+
+    head = lora_head()
+    assert linear_head_parts(head) is not None  # really takes the fused path
+    hidden = torch.randn(50, 16, requires_grad=True)
+    targets = torch.randint(0, 300, (50,))
+    results = []
+    for fn in ("reference", "fused"):
+        head.zero_grad()
+        hidden.grad = None
+        if fn == "reference":
+            loss = reference_loss(hidden, targets, head)
+        else:
+            positions = torch.arange(50)
+            padded = torch.cat([hidden, hidden[:1]])[None]  # (1, 51, h): last position unused
+            loss = selected_token_loss_sum(padded, positions, targets, head, chunk_size=16)
+        loss.backward()
+        results.append(
+            (
+                loss.detach(),
+                hidden.grad.clone(),
+                head.lora_A["default"].weight.grad.clone(),
+                head.lora_B["default"].weight.grad.clone(),
+            )
+        )
+    for ref, fused in zip(*results, strict=True):
+        assert torch.allclose(ref, fused, atol=1e-4, rtol=1e-5)
+    assert head.base_layer.weight.grad is None  # frozen weight gets no gradient
+
+
+def test_no_grad_path_equals_grad_path():
+    head = lora_head()
+    hidden = torch.randn(1, 41, 16)
+    targets = torch.randint(0, 300, (40,))
+    with torch.no_grad():
+        value = selected_token_loss_sum(hidden, torch.arange(40), targets, head, chunk_size=7)
+    expected = reference_loss(hidden[0, :-1], targets, head)
+    assert torch.allclose(value, expected, atol=1e-4)
+
+
+def test_lora_dropout_on_head_falls_back_to_autograd():
+    from dsft.training.loss import linear_head_parts
+
+    assert linear_head_parts(lora_head(dropout=0.1)) is None

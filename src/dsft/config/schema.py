@@ -84,6 +84,8 @@ class DataConfig:
     max_length: int = 256
     # Train on the prompt tokens too (off: loss only on the assistant's answer).
     loss_on_prompt: bool = False
+    # Batch examples of similar length together (less padding, same examples per epoch).
+    group_by_length: bool = True
     # Use only the first N examples of the file (null: all).
     max_examples: int | None = None
     num_workers: int = 0
@@ -125,12 +127,14 @@ class HardwareConfig:
 class TrainConfig:
     """Length of the run and how often it evaluates, logs and saves."""
 
-    max_steps: int = 200
+    max_steps: int = 300
     max_epochs: int = -1
     val_every_n_steps: int = 50
     log_every_n_steps: int = 5
     # Adapter-only, resumable checkpoints in <run>/checkpoints every N optimizer steps (0: off).
     save_every_n_steps: int = 100
+    # Evaluate once before training, so the run records where the val loss started.
+    initial_validation: bool = True
     # Stop after this many evaluations without a better val loss (0: off).
     early_stopping_patience: int = 3
 

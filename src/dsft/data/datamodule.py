@@ -11,6 +11,7 @@ from torch.utils.data import DataLoader
 
 from dsft.data.collate import PadCollator
 from dsft.data.reading import DataError, read_conversations
+from dsft.data.sampling import LengthGroupedBatchSampler
 from dsft.data.split import split_train_val
 from dsft.data.tokenize import TokenizedExample, tokenize_conversations
 from dsft.models.chat_templates import get_template
@@ -73,14 +74,24 @@ class InstructionDataModule(L.LightningDataModule):
         )
 
     def train_dataloader(self) -> DataLoader:
+        workers = self.cfg.get("num_workers", 0)
+        if self.cfg.get("group_by_length", False):
+            sampler = LengthGroupedBatchSampler(
+                [len(e.input_ids) for e in self.train_examples], self.micro_batch_size, self.seed
+            )
+            return DataLoader(
+                self.train_examples,
+                batch_sampler=sampler,
+                collate_fn=self.collate,
+                num_workers=workers,
+            )
         return DataLoader(
             self.train_examples,
             batch_size=self.micro_batch_size,
             shuffle=True,
             generator=torch.Generator().manual_seed(self.seed),
             collate_fn=self.collate,
-            num_workers=self.cfg.get("num_workers", 0),
-            drop_last=False,
+            num_workers=workers,
         )
 
     def val_dataloader(self) -> DataLoader:

@@ -27,6 +27,7 @@ def resolve_model_source(model_cfg: dict[str, Any], cache_dir: str | Path) -> st
             dict(model_cfg["random_init"]),
             model_cfg.get("random_init_seed", 0),
             tokenizer=model_cfg.get("tokenizer"),
+            dtype=model_cfg.get("dtype", "float32"),
         )
         return str(path)
     return model_cfg["hub_id"]

@@ -43,15 +43,16 @@ def ensure_tiny_model(
     config: dict[str, Any],
     seed: int,
     tokenizer: str | None = BUNDLED_DEEPSEEK,
+    dtype: str = "float32",
 ) -> Path:
     """Build and save the tiny model (and its tokenizer) unless the cache already holds it."""
-    target = tiny_model_dir(cache_dir, name, family, config, seed)
+    target = tiny_model_dir(cache_dir, name, family, dict(config, _dtype=dtype), seed)
     if (target / "config.json").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     model_config = AutoConfig.for_model(family, **config)
     torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_config(model_config, dtype=torch.float32)
+    model = AutoModelForCausalLM.from_config(model_config, dtype=getattr(torch, dtype))
     # Written to a temp dir and renamed, so parallel jobs never see a half-written model.
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:

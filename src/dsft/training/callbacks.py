@@ -22,6 +22,7 @@ class TokenThroughput(L.Callback):
         self._window_tokens = 0
         self._window_seconds = 0.0
         self._last = None
+        self.time_to_first_step: float | None = None
 
     def _resume_clock(self, *_: Any) -> None:
         self._last = time.perf_counter()
@@ -33,6 +34,8 @@ class TokenThroughput(L.Callback):
         now = time.perf_counter()
         elapsed = now - (self._last or now)
         self._last = now
+        if self.time_to_first_step is None:
+            self.time_to_first_step = round(process_age_seconds(), 2)
         self.tokens_seen += batch["num_tokens"]
         self.train_seconds += elapsed
         self._window_tokens += batch["num_tokens"]
@@ -44,6 +47,16 @@ class TokenThroughput(L.Callback):
     @property
     def tokens_per_second(self) -> float:
         return self.tokens_seen / self.train_seconds if self.train_seconds else 0.0
+
+
+def process_age_seconds() -> float:
+    """Seconds since this process started (the command was run), from /proc where available."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return uptime - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return time.process_time()
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):

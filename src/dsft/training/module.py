@@ -72,9 +72,14 @@ class LoRAFineTuneModule(L.LightningModule):
             causal_lm.get_output_embeddings(),
         )
 
+    def _logging_step(self) -> bool:
+        """Log only on the steps the loggers write: self.log costs ~0.3 ms of Python each."""
+        return self.trainer.global_step % self.trainer.log_every_n_steps == 0
+
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         loss = self.loss_sum(batch) / batch["loss_targets"].numel()
-        self.log("train/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0])
+        if self._logging_step():
+            self.log("train/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0])
         return loss
 
     def on_validation_epoch_start(self) -> None:
@@ -108,8 +113,11 @@ class LoRAFineTuneModule(L.LightningModule):
         self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None
     ):
         params = [p for group in optimizer.param_groups for p in group["params"]]
-        norm = torch.nn.utils.clip_grad_norm_(params, self.hparams.optimizer["max_grad_norm"])
-        self.log("train/grad_norm", norm)
+        norm = torch.nn.utils.clip_grad_norm_(
+            params, self.hparams.optimizer["max_grad_norm"], foreach=True
+        )
+        if self._logging_step():
+            self.log("train/grad_norm", norm)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         trainable = {name for name, p in self.named_parameters() if p.requires_grad}

@@ -158,7 +158,7 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
             lg.log_hyperparams(plain)
         ckpt_path = resolve_resume_checkpoint(cfg.resume) if cfg.resume else None
         record["resumed_from"] = str(ckpt_path) if ckpt_path else None
-        if ckpt_path is None:
+        if ckpt_path is None and train["initial_validation"]:
             # The starting point, so every run shows how far training moved the val loss.
             trainer.validate(module, datamodule=datamodule, verbose=False)
             record["initial_val_loss"] = _metric(trainer, "val/loss")
@@ -230,6 +230,7 @@ def _finish(record: dict[str, Any], run_dir: Path, started: float, scope: dict[s
         global_step=trainer.global_step if trainer else 0,
         tokens_seen=throughput.tokens_seen if throughput else 0,
         tokens_per_s=round(throughput.tokens_per_second, 1) if throughput else None,
+        time_to_first_step_s=throughput.time_to_first_step if throughput else None,
         trainable_parameters=module.trainable_parameters if module else None,
         peak_rss_mb=round(peak_rss_mb(), 1),
         peak_gpu_mb=peak_gpu_mb(),
@@ -241,4 +242,16 @@ def _finish(record: dict[str, Any], run_dir: Path, started: float, scope: dict[s
             import wandb
 
             wandb.finish(exit_code=0 if record["status"] == "completed" else 1)
-    log.info("run %s: %s", record["status"], run_dir)
+    if record["status"] == "completed":
+        log.info(
+            "run completed in %.0f s: val loss %s -> %.4f, %s non-pad tokens/s, first optimizer "
+            "step after %s s; adapter in %s",
+            record["wall_time_s"],
+            f"{record['initial_val_loss']:.4f}" if record.get("initial_val_loss") else "?",
+            record["final_val_loss"],
+            record["tokens_per_s"],
+            record["time_to_first_step_s"],
+            run_dir / "adapter",
+        )
+    else:
+        log.info("run %s: %s", record["status"], run_dir)

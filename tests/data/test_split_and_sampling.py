@@ -26,3 +26,22 @@ def test_split_is_stable_under_shuffling_and_growth():
     assert keys(val2) == keys(val) and keys(train2) == keys(train)
     train3, val3 = split_train_val(rows + conversations(3000, 2000), 0.1)
     assert keys(val) <= keys(val3) and keys(train) <= keys(train3)
+
+
+def test_length_grouped_batches_cover_every_example_once_with_little_padding():
+    from dsft.data.sampling import LengthGroupedBatchSampler
+
+    rng = random.Random(0)
+    lengths = [rng.randint(5, 200) for _ in range(1000)]
+    sampler = LengthGroupedBatchSampler(lengths, batch_size=4, seed=3)
+    batches = list(sampler)
+    assert sorted(i for b in batches for i in b) == list(range(1000))
+    assert len(batches) == len(sampler) == 250
+
+    def non_pad_fraction(batches):
+        real = sum(lengths[i] for b in batches for i in b)
+        return real / sum(max(lengths[i] for i in b) * len(b) for b in batches)
+
+    random_batches = [list(range(i, i + 4)) for i in range(0, 1000, 4)]
+    assert non_pad_fraction(batches) > 0.95 > non_pad_fraction(random_batches)
+    assert list(sampler) != batches  # a new order next epoch

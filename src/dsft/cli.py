@@ -1,0 +1,71 @@
+"""The `dsft` command: tools that work on finished runs (training itself is `python train.py`).
+
+    dsft compare outputs/multirun/<time>                 # rank a sweep's jobs, plot them
+    dsft compare outputs/runs/<a> outputs/runs/<b> --out cmp --metric tokens_per_s --descending
+
+Also `python -m dsft.cli compare ...`. Nothing here imports torch: comparing runs reads their
+run records (summary.json, .hydra/overrides.yaml, csv/metrics.csv) from disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from dsft.tracking.compare import METRICS
+
+    parser = argparse.ArgumentParser(prog="dsft", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    compare = commands.add_parser(
+        "compare",
+        help="rank runs by a metric; write comparison.csv and PNG plots",
+        description=(
+            "Rank finished runs by a metric and print a table (best run starred); write "
+            "comparison.csv, val_loss_curves.png and metric_vs_<key>.png for each swept key. "
+            "Reads local run dirs only."
+        ),
+    )
+    compare.add_argument(
+        "paths",
+        nargs="+",
+        metavar="RUN_OR_MULTIRUN_DIR",
+        help="a run dir (outputs/runs/<run>) or a sweep dir (outputs/multirun/<time>); several ok",
+    )
+    compare.add_argument(
+        "--metric",
+        default="final_val_loss",
+        choices=list(METRICS),
+        metavar="METRIC",
+        help=f"what to rank by: {', '.join(METRICS)} (default: final_val_loss)",
+    )
+    compare.add_argument(
+        "--descending",
+        action="store_true",
+        help="highest first (for tokens_per_s); the default is lowest first",
+    )
+    compare.add_argument(
+        "--out",
+        metavar="DIR",
+        help="where to write the CSV and plots (default: the sweep dir when the only input is "
+        "one, else ./comparison)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "compare":
+        from dsft.tracking.compare import CompareError, compare
+
+        try:
+            compare(args.paths, metric=args.metric, out=args.out, descending=args.descending)
+        except CompareError as err:
+            parser.exit(2, f"dsft compare: error: {err}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,544 @@
+"""Compare runs from their local run records: rank them, print a table, write a CSV and plots.
+
+Everything is read from the run dirs dsft writes, offline:
+
+    summary.json           status, final losses, tokens/s, wall time (absent if a job crashed hard)
+    .hydra/overrides.yaml  the job's command-line overrides: where the swept values come from
+    .hydra/hydra.yaml      the config-group choices (adapter: lora, ...)
+    config.yaml            the resolved config: the value of a key that a run did not override
+    csv/metrics.csv        the per-step metrics: the validation-loss curve
+
+A run is loaded into a `RunRecord`; ranking, the table, the CSV and the plots work on RunRecords
+only. Another source, such as the runs of a Weights & Biases project fetched through `wandb.Api`,
+would plug in as one more loader that returns RunRecords.
+
+Imports stay light (no torch, no lightning); matplotlib is imported only when plots are written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
+
+# Metrics a comparison can sort by: RunRecord attribute -> column header.
+METRICS: dict[str, str] = {
+    "final_val_loss": "final val loss",
+    "best_val_loss": "best val loss",
+    "final_train_loss": "final train loss",
+    "tokens_per_s": "tokens/s",
+    "wall_time_s": "wall time",
+    "initial_val_loss": "initial val loss",
+    "peak_rss_mb": "peak RSS MiB",
+    "tokens_seen": "tokens seen",
+    "global_step": "steps",
+}
+# The metric columns every comparison shows, in this order (the sort metric is added if missing).
+TABLE_METRICS = (
+    "final_val_loss",
+    "best_val_loss",
+    "final_train_loss",
+    "tokens_per_s",
+    "wall_time_s",
+)
+BEST_MARK = "★"
+_MISSING = object()
+
+
+class CompareError(Exception):
+    """A problem with the inputs the user can fix (a missing path, a dir with no runs)."""
+
+
+@dataclass
+class RunRecord:
+    """What one run left behind, reduced to what a comparison needs."""
+
+    name: str
+    path: Path
+    status: str
+    overrides: dict[str, str] = field(default_factory=dict)
+    final_val_loss: float | None = None
+    best_val_loss: float | None = None
+    initial_val_loss: float | None = None
+    final_train_loss: float | None = None
+    tokens_per_s: float | None = None
+    tokens_seen: float | None = None
+    wall_time_s: float | None = None
+    peak_rss_mb: float | None = None
+    global_step: float | None = None
+    error: str | None = None
+    val_curve: list[tuple[int, float]] = field(default_factory=list)
+    # Values of keys the run did not override: resolved config and config-group choices.
+    config: dict[str, Any] = field(default_factory=dict, repr=False)
+    choices: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def completed(self) -> bool:
+        return self.status == "completed"
+
+    def metric(self, name: str) -> float | None:
+        return _finite(getattr(self, name, None))
+
+
+@dataclass
+class Comparison:
+    """Runs in rank order, the swept keys and the best run."""
+
+    runs: list[RunRecord]
+    swept: list[str]
+    metric: str
+    descending: bool = False
+
+    @property
+    def best(self) -> RunRecord | None:
+        return best_run(self.runs, self.metric)
+
+    def label(self, run: RunRecord) -> str:
+        return run_label(run, self.swept, self.runs)
+
+
+# --- finding runs ------------------------------------------------------------------------------
+
+
+def is_run_dir(path: Path) -> bool:
+    """A dir dsft trained (or tried to train) in."""
+    return path.is_dir() and any(
+        (path / name).exists()
+        for name in ("summary.json", ".hydra", "config.yaml", "csv/metrics.csv")
+    )
+
+
+def is_multirun_dir(path: Path) -> bool:
+    """A Hydra sweep dir: multirun.yaml and/or numbered job dirs."""
+    return path.is_dir() and ((path / "multirun.yaml").exists() or bool(job_dirs(path)))
+
+
+def job_dirs(multirun_dir: Path) -> list[Path]:
+    """The job dirs of a sweep in job order (numbered dirs, and any other run dirs after them)."""
+    children = [child for child in multirun_dir.iterdir() if child.is_dir()]
+    numbered = sorted((c for c in children if c.name.isdigit()), key=lambda c: int(c.name))
+    others = sorted(c for c in children if not c.name.isdigit() and is_run_dir(c))
+    return numbered + others
+
+
+def find_run_dirs(inputs: list[str | Path]) -> list[Path]:
+    """Run dirs from the inputs: a run dir is itself, a sweep dir is its job dirs."""
+    found: list[Path] = []
+    for raw in inputs:
+        path = Path(raw)
+        if not path.exists():
+            raise CompareError(f"{path} does not exist")
+        if not path.is_dir():
+            raise CompareError(f"{path} is not a dir (give a run dir or a multirun dir)")
+        if is_run_dir(path):
+            dirs = [path]
+        elif is_multirun_dir(path):
+            dirs = job_dirs(path)
+        else:
+            dirs = []
+        if not dirs:
+            raise CompareError(
+                f"{path} holds no runs (expected a run dir with summary.json / .hydra/, or a "
+                "multirun dir with numbered job dirs)"
+            )
+        found.extend(d for d in dirs if d.resolve() not in {f.resolve() for f in found})
+    return found
+
+
+# --- loading a run -----------------------------------------------------------------------------
+
+
+def load_run(run_dir: Path, name: str | None = None) -> RunRecord:
+    """One RunRecord from a run dir; a job without summary.json (crashed hard) is 'failed'."""
+    summary, summary_error = read_summary(run_dir)
+    curve, last_train_loss = read_metrics_csv(run_dir / "csv" / "metrics.csv")
+    status = summary.get("status") or "failed"
+    final_val = _finite(summary.get("final_val_loss"))
+    if final_val is None and curve:
+        final_val = curve[-1][1]
+    recorded = [v for _, v in curve]
+    if not recorded:
+        initial = _finite(summary.get("initial_val_loss"))
+        recorded = [v for v in (initial, final_val) if v is not None]
+    return RunRecord(
+        name=name or run_dir.name,
+        path=run_dir,
+        status=str(status),
+        overrides=read_overrides(run_dir),
+        final_val_loss=final_val,
+        best_val_loss=min(recorded) if recorded else None,
+        initial_val_loss=_finite(summary.get("initial_val_loss")),
+        final_train_loss=_first(_finite(summary.get("final_train_loss")), last_train_loss),
+        tokens_per_s=_finite(summary.get("tokens_per_s")),
+        tokens_seen=_finite(summary.get("tokens_seen")),
+        wall_time_s=_finite(summary.get("wall_time_s")),
+        peak_rss_mb=_finite(summary.get("peak_rss_mb")),
+        global_step=_finite(summary.get("global_step")),
+        error=summary.get("error") or summary_error,
+        val_curve=curve,
+        config=_read_yaml(run_dir / "config.yaml") or {},
+        choices=_lookup(_read_yaml(run_dir / ".hydra" / "hydra.yaml"), "hydra.runtime.choices")
+        or {},
+    )
+
+
+def load_runs(run_dirs: list[Path]) -> list[RunRecord]:
+    """RunRecords named by dir (job number); names shared by runs of two sweeps get the sweep."""
+    names = [d.name for d in run_dirs]
+    shared = {n for n in names if names.count(n) > 1}
+    return [
+        load_run(d, f"{d.parent.name}/{d.name}" if d.name in shared else d.name) for d in run_dirs
+    ]
+
+
+def read_summary(run_dir: Path) -> tuple[dict[str, Any], str | None]:
+    """summary.json, and why it is missing or unreadable (None when it was read)."""
+    path = run_dir / "summary.json"
+    if not path.exists():
+        return {}, "no summary.json (the job crashed before writing it, or is still running)"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        return {}, f"unreadable summary.json: {err}"
+    return (data, None) if isinstance(data, dict) else ({}, "summary.json is not an object")
+
+
+def read_overrides(run_dir: Path) -> dict[str, str]:
+    """The job's command-line overrides as key -> value (`+key=v` and `++key=v` too)."""
+    items = _read_yaml(run_dir / ".hydra" / "overrides.yaml")
+    overrides: dict[str, str] = {}
+    for item in items if isinstance(items, list) else []:
+        key, sep, value = str(item).partition("=")
+        key = key.lstrip("+~")
+        if key:
+            overrides[key] = value if sep else ""
+    return overrides
+
+
+def read_metrics_csv(path: Path) -> tuple[list[tuple[int, float]], float | None]:
+    """The val-loss curve [(step, value)] and the last train loss from a CSVLogger file.
+
+    Val rows are sparse; a step logged twice (a resumed run) keeps its last value.
+    """
+    if not path.exists():
+        return [], None
+    val: dict[int, float] = {}
+    train_loss = None
+    try:
+        with path.open(newline="") as fh:
+            for index, row in enumerate(csv.DictReader(fh)):
+                step = _to_int(row.get("step"), index)
+                loss = _finite(row.get("val/loss"))
+                if loss is not None:
+                    val[step] = loss
+                train_loss = _first(_finite(row.get("train/loss")), train_loss)
+    except (OSError, csv.Error):
+        return [], None
+    return sorted(val.items()), train_loss
+
+
+# --- swept keys, ranking -----------------------------------------------------------------------
+
+
+def param_value(run: RunRecord, key: str) -> str | None:
+    """The value of a hyper-parameter in a run: its override, else its config or group choice.
+
+    None when the run has no such key; a key set to null in the config is "null".
+    """
+    if key in run.overrides:
+        return run.overrides[key]
+    value = _lookup(run.config, key, _MISSING)
+    if value is _MISSING or isinstance(value, (dict, list)):
+        value = run.choices.get(key, _MISSING)
+    if value is _MISSING or isinstance(value, (dict, list)):
+        return None
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)  # null, true, false: as on the command line
+    return str(value)
+
+
+def swept_params(runs: list[RunRecord]) -> list[str]:
+    """Override keys whose values differ between runs, in command-line order (hydra.* dropped)."""
+    keys: list[str] = []
+    for run in runs:
+        keys.extend(k for k in run.overrides if k not in keys and not k.startswith("hydra."))
+    return [k for k in keys if len({_comparable(param_value(r, k)) for r in runs}) > 1]
+
+
+def sort_runs(runs: list[RunRecord], metric: str, descending: bool = False) -> list[RunRecord]:
+    """Completed runs by the metric (missing values after), then the runs that did not complete."""
+    if metric not in METRICS:
+        raise CompareError(f"unknown metric {metric!r}; choose one of: {', '.join(METRICS)}")
+
+    def key(run: RunRecord) -> tuple[int, float]:
+        value = run.metric(metric)
+        if not run.completed:
+            return (2, 0.0)
+        if value is None:
+            return (1, 0.0)
+        return (0, -value if descending else value)
+
+    return sorted(runs, key=key)  # stable: ties and failed runs keep their input order
+
+
+def best_run(ranked: list[RunRecord], metric: str) -> RunRecord | None:
+    """The first completed run with a value for the metric, in rank order."""
+    return next((r for r in ranked if r.completed and r.metric(metric) is not None), None)
+
+
+def compare_runs(runs: list[RunRecord], metric: str, descending: bool = False) -> Comparison:
+    return Comparison(sort_runs(runs, metric, descending), swept_params(runs), metric, descending)
+
+
+# --- labels and values -------------------------------------------------------------------------
+
+
+def format_value(value: str | None) -> str:
+    """An override value for people: 0.0001 -> 1e-4, 3.0e-04 -> 3e-4; anything else unchanged."""
+    if value is None:
+        return "-"
+    number = as_number(value)
+    if number is None or re.fullmatch(r"[+-]?\d+", value.strip()):
+        return value
+    if number != 0 and (abs(number) < 1e-2 or abs(number) >= 1e5):
+        mantissa, exponent = f"{number:.6e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        return f"{mantissa}e{int(exponent)}"
+    return f"{number:g}"
+
+
+def short_names(keys: list[str]) -> dict[str, str]:
+    """`adapter.r` -> `r`, `optimizer.lr` -> `lr`; the full key where the last parts collide."""
+    last = [k.rsplit(".", 1)[-1] for k in keys]
+    return {k: (s if last.count(s) == 1 else k) for k, s in zip(keys, last, strict=True)}
+
+
+def run_label(run: RunRecord, swept: list[str], runs: list[RunRecord] | None = None) -> str:
+    """`r=4 lr=1e-4` from the swept values; the run name when nothing is swept or labels clash."""
+    names = short_names(swept)
+    label = " ".join(f"{names[k]}={format_value(param_value(run, k))}" for k in swept)
+    if not label:
+        return run.name
+    others = [r for r in runs or [] if r is not run]
+    if any(run_label(o, swept) == label for o in others):
+        return f"{label} ({run.name})"
+    return label
+
+
+def use_log_scale(values: list[float]) -> bool:
+    """Log axis for positive values spanning more than 10x (learning rates, not ranks 4..32)."""
+    return bool(values) and min(values) > 0 and max(values) / min(values) > 10
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+def table_metrics(metric: str) -> list[str]:
+    return list(TABLE_METRICS) + ([metric] if metric not in TABLE_METRICS else [])
+
+
+def comparison_rows(comparison: Comparison) -> list[dict[str, Any]]:
+    """One dict per run in rank order, plain values: what comparison.csv holds."""
+    rows = []
+    rank = 0
+    for run in comparison.runs:
+        ranked = run.completed and run.metric(comparison.metric) is not None
+        if ranked:
+            rank += 1
+        row: dict[str, Any] = {"rank": rank if ranked else "", "run": run.name}
+        row.update({k: param_value(run, k) or "" for k in comparison.swept})
+        row["status"] = run.status
+        row.update({m: _plain(run.metric(m)) for m in table_metrics(comparison.metric)})
+        row["run_dir"] = str(run.path)
+        rows.append(row)
+    return rows
+
+
+def write_csv(comparison: Comparison, path: Path) -> Path:
+    rows = comparison_rows(comparison)
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def build_table(comparison: Comparison, short_headers: bool = False) -> Table:
+    """The rich table: one row per run in rank order, the best one starred and bold.
+
+    Values are never cut: when the terminal is narrow, the headers wrap instead, and with
+    `short_headers` the swept keys are named by their last part (`adapter.r` -> `r`).
+    """
+    metrics = table_metrics(comparison.metric)
+    best = comparison.best
+    rows = []
+    for row, run in zip(comparison_rows(comparison), comparison.runs, strict=True):
+        rows.append(
+            [
+                f"{BEST_MARK} {row['rank']}" if run is best else str(row["rank"]),
+                run.name,
+                *(format_value(param_value(run, k)) for k in comparison.swept),
+                run.status,
+                *(_display(m, run.metric(m)) for m in metrics),
+            ]
+        )
+    names = short_names(comparison.swept) if short_headers else {}
+    headers = ["#", "run", *(names.get(k, k) for k in comparison.swept), "status"]
+    for metric in metrics:
+        arrow = (" ▼" if comparison.descending else " ▲") if metric == comparison.metric else ""
+        headers.append(METRICS[metric] + arrow)
+    order = "descending" if comparison.descending else "ascending"
+    table = Table(title=f"{len(comparison.runs)} runs by {comparison.metric} ({order})")
+    status_column = 2 + len(comparison.swept)
+    for index, header in enumerate(headers):
+        table.add_column(
+            header,
+            justify="left" if index in (1, status_column) else "right",
+            min_width=max([len(r[index]) for r in rows] + [1]),
+        )
+    for row, run in zip(rows, comparison.runs, strict=True):
+        style = {"completed": "green", "failed": "red"}.get(run.status, "yellow")
+        row[status_column] = f"[{style}]{run.status}[/]"
+        table.add_row(*row, style="bold" if run is best else None)
+    return table
+
+
+def default_out_dir(inputs: list[str | Path]) -> Path:
+    """The sweep dir itself when the only input is one; ./comparison otherwise."""
+    if len(inputs) == 1:
+        path = Path(inputs[0])
+        numbered = path.is_dir() and any(d.name.isdigit() for d in job_dirs(path))
+        if not is_run_dir(path) and ((path / "multirun.yaml").exists() or numbered):
+            return path
+    return Path("comparison")
+
+
+def compare(
+    inputs: list[str | Path],
+    metric: str = "final_val_loss",
+    out: str | Path | None = None,
+    descending: bool = False,
+    console: Console | None = None,
+) -> tuple[Comparison, list[Path]]:
+    """Load, rank, print the table, write comparison.csv and the plots; returns the files."""
+    if metric not in METRICS:
+        raise CompareError(f"unknown metric {metric!r}; choose one of: {', '.join(METRICS)}")
+    comparison = compare_runs(load_runs(find_run_dirs(inputs)), metric, descending)
+    out_dir = Path(out) if out is not None else default_out_dir(inputs)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise CompareError(f"cannot write to {out_dir}: {err}") from None
+
+    from dsft.tracking.plots import write_plots
+
+    files = [write_csv(comparison, out_dir / "comparison.csv"), *write_plots(comparison, out_dir)]
+    console = console or _console()
+    table = build_table(comparison)
+    if _natural_width(console, table) > console.width:
+        table = build_table(comparison, short_headers=True)
+    width = _natural_width(console, table)
+    if width > console.width and not console.is_terminal:
+        console.width = width  # a file or a pipe: nothing wraps there, keep every column
+    console.print(table)
+    for run in comparison.runs:
+        if run.error and not run.completed:
+            console.print(f"run {run.name} [red]{run.status}[/]: {run.error}", soft_wrap=True)
+    best = comparison.best
+    if best is None:
+        console.print(f"No completed run has {metric}.")
+    else:
+        console.print(
+            f"{BEST_MARK} best: run {best.name} ({comparison.label(best)}), "
+            f"{metric} {_display(metric, best.metric(metric))}: {best.path}",
+            soft_wrap=True,
+        )
+    console.print(f"Wrote {', '.join(f.name for f in files)} to {out_dir}", soft_wrap=True)
+    return comparison, files
+
+
+def _natural_width(console: Console, table: Table) -> int:
+    return Measurement.get(console, console.options.update_width(10_000), table).maximum
+
+
+def _console() -> Console:
+    """The terminal's width; 160 columns when piped or captured, so the table is not squeezed."""
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=160)
+    return console
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return None
+
+
+def _lookup(data: Any, dotted: str, default: Any = None) -> Any:
+    for part in dotted.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return default
+        data = data[part]
+    return data
+
+
+def as_number(value: Any) -> float | None:
+    """A float from a number or numeric string; None for anything else (booleans included)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _finite(value: Any) -> float | None:
+    number = as_number(value)
+    return number if number is not None and math.isfinite(number) else None
+
+
+def _to_int(value: Any, default: int) -> int:
+    number = _finite(value)
+    return int(number) if number is not None else default
+
+
+def _first(*values: float | None) -> float | None:
+    return next((v for v in values if v is not None), None)
+
+
+def _comparable(value: str | None) -> Any:
+    """1e-4 and 0.0001 are the same value."""
+    number = as_number(value)
+    return ("number", number) if number is not None else ("text", value)
+
+
+def _plain(value: float | None) -> Any:
+    if value is None:
+        return ""
+    return int(value) if value.is_integer() and abs(value) >= 1 else value
+
+
+def _display(metric: str, value: float | None) -> str:
+    if value is None:
+        return "-"
+    if metric == "wall_time_s":
+        minutes, seconds = divmod(value, 60)
+        return f"{int(minutes)}m {seconds:04.1f}s" if minutes else f"{seconds:.1f}s"
+    if metric.endswith("loss"):
+        return f"{value:.4f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
