@@ -128,9 +128,10 @@ def dsft_overrides(s: dict) -> list[str]:
     ]
 
 
-def run_dsft(s: dict, work: Path, repeat: int) -> dict:
+def run_dsft(s: dict, work: Path, repeat: int | str, extra: tuple[str, ...] = ()) -> dict:
     run_dir = work / f"dsft-{s['name']}-{repeat}"
     cmd = [sys.executable, str(ROOT / "train.py"), f"hydra.run.dir={run_dir}", *dsft_overrides(s)]
+    cmd += extra
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if proc.returncode:
         raise RuntimeError(f"dsft failed:\n{proc.stderr[-4000:]}")
@@ -236,6 +237,9 @@ def main() -> None:
                 f"tok/s, baseline {runs['baseline'][-1]['tokens_per_s']:.0f} tok/s",
                 flush=True,
             )
+        # The loss check: dsft fed exactly the baseline's batches (same shuffle, no grouping).
+        same = run_dsft(s, work, "same-batches", ("data.group_by_length=false",))
+        print(f"  {s['name']} same batches: dsft {same['tokens_per_s']:.0f} tok/s", flush=True)
         row = {
             "name": s["name"],
             "spec": {k: v for k, v in s.items() if k != "extra"},
@@ -262,11 +266,19 @@ def main() -> None:
         row["ratios"] = {
             "tokens_per_s": row["dsft"]["tokens_per_s"] / row["baseline"]["tokens_per_s"],
             "peak_rss_mb": row["dsft"]["peak_rss_mb"] / row["baseline"]["peak_rss_mb"],
-            "final_val_loss_rel_diff": abs(
+            # Same examples in the same batches: the optimisations must not change the loss.
+            "same_batches_val_loss_rel_diff": abs(
+                same["final_val_loss"] - row["baseline"]["final_val_loss"]
+            )
+            / row["baseline"]["final_val_loss"],
+            # dsft's default length-grouped batches (same examples, other batch composition).
+            "grouped_val_loss_rel_diff": abs(
                 row["dsft"]["final_val_loss"] - row["baseline"]["final_val_loss"]
             )
             / row["baseline"]["final_val_loss"],
+            "same_batches_tokens_per_s": same["tokens_per_s"] / row["baseline"]["tokens_per_s"],
         }
+        row["dsft_same_batches"] = same
         if args.gpu:
             row["ratios"]["peak_gpu_mb"] = (
                 row["dsft"]["peak_gpu_mb"] / row["baseline"]["peak_gpu_mb"]
