@@ -28,11 +28,17 @@ def resolve_target_modules(adapter_cfg: dict[str, Any], model_cfg: dict[str, Any
     return list(model_cfg["lora_targets"][preset])
 
 
+def lora_alpha(adapter_cfg: dict[str, Any]) -> float:
+    """alpha, or alpha_ratio * r when a ratio is given."""
+    ratio = adapter_cfg.get("alpha_ratio")
+    return ratio * adapter_cfg["r"] if ratio else adapter_cfg["alpha"]
+
+
 def build_lora_config(adapter_cfg: dict[str, Any], target_modules: list[str]) -> LoraConfig:
     """peft LoraConfig: scale alpha / r on the update B A x."""
     return LoraConfig(
         r=adapter_cfg["r"],
-        lora_alpha=adapter_cfg["alpha"],
+        lora_alpha=lora_alpha(adapter_cfg),
         lora_dropout=adapter_cfg["dropout"],
         target_modules=target_modules,
         bias=adapter_cfg.get("bias", "none"),

@@ -62,6 +62,8 @@ class AdapterConfig:
     method: str = "lora"  # lora | qlora
     r: int = 16
     alpha: float = 32.0
+    # When set, alpha = alpha_ratio * r (keeps the LoRA scale alpha / r fixed across a rank sweep).
+    alpha_ratio: float | None = None
     dropout: float = 0.05
     # Name of a preset in `model.lora_targets`, or `default` for `model.default_target_preset`.
     target_preset: str = "default"

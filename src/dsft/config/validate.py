@@ -99,6 +99,8 @@ def _validate_adapter(adapter: DictConfig, model: DictConfig, hardware: DictConf
         )
     _positive("adapter.r", adapter.r, "Use a LoRA rank such as adapter.r=16.")
     _positive("adapter.alpha", adapter.alpha, "Use e.g. adapter.alpha=32 (twice the rank).")
+    if adapter.alpha_ratio is not None:
+        _positive("adapter.alpha_ratio", adapter.alpha_ratio, "Use e.g. 2.0, or null.")
     if not 0 <= adapter.dropout < 1:
         raise ConfigError(
             "adapter.dropout", f"must be in [0, 1), got {adapter.dropout}. Use e.g. 0.05."
@@ -184,6 +186,24 @@ def _validate_hardware(hardware: DictConfig) -> None:
     _positive("hardware.micro_batch_size", hardware.micro_batch_size, "Use e.g. 4.")
     _positive("hardware.grad_accum", hardware.grad_accum, "Use 1 for no accumulation.")
     _positive("hardware.devices", hardware.devices, "Use 1 for a single device.")
+    if hardware.devices > 1 and in_multirun() and hardware.strategy != "ddp_spawn":
+        raise ConfigError(
+            "hardware.devices",
+            f"{hardware.devices} devices in a multirun (-m): Lightning's DDP re-launches the "
+            "command line in each process, which would start the whole sweep again. Run sweeps "
+            "on one device per job, launch each job on its own node with +cluster=slurm_a100, "
+            "or use hardware.strategy=ddp_spawn.",
+        )
+
+
+def in_multirun() -> bool:
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        return HydraConfig.get().mode == RunMode.MULTIRUN
+    except ValueError:  # not running under Hydra (tests, notebooks)
+        return False
 
 
 def _validate_data(data: DictConfig, model: DictConfig) -> None:

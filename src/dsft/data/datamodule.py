@@ -13,7 +13,7 @@ from dsft.data.collate import PadCollator
 from dsft.data.reading import DataError, read_conversations
 from dsft.data.sampling import LengthGroupedBatchSampler
 from dsft.data.split import split_train_val
-from dsft.data.tokenize import TokenizedExample, tokenize_conversations
+from dsft.data.tokenize import IGNORE_INDEX, TokenizedExample, tokenize_conversations
 from dsft.models.chat_templates import get_template
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ class InstructionDataModule(L.LightningDataModule):
         self.seed = seed
         self.train_examples: list[TokenizedExample] = []
         self.val_examples: list[TokenizedExample] = []
+        self.loss_tokens_per_batch = 0.0  # mean answer tokens per training batch
         self.collate = PadCollator(tokenizer.pad_token_id)
 
     def setup(self, stage: str | None = None) -> None:
@@ -61,6 +62,11 @@ class InstructionDataModule(L.LightningDataModule):
         )
         self.train_examples, dropped_train = tokenize_conversations(train, **kwargs)
         self.val_examples, dropped_val = tokenize_conversations(val, **kwargs)
+        n_batches = -(-len(self.train_examples) // self.micro_batch_size)
+        self.loss_tokens_per_batch = (
+            sum(sum(t != IGNORE_INDEX for t in e.labels[1:]) for e in self.train_examples)
+            / n_batches
+        )
         # Order does not change the val loss; sorting by length cuts padding in its batches.
         self.val_examples.sort(key=lambda e: len(e.input_ids))
         log.info(

@@ -1,4 +1,4 @@
-"""Weights & Biases logger: offline automatically when there is no API key."""
+"""Weights & Biases logger: named from the overrides, grouped by sweep, offline without a key."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 from lightning.pytorch.loggers import WandbLogger
+
+from dsft.tracking.run_names import run_name
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +24,59 @@ def has_wandb_credentials() -> bool:
         return False
 
 
+class DsftWandbLogger(WandbLogger):
+    """A WandbLogger that can also upload the final adapter as a model artifact."""
+
+    def __init__(self, *args, log_adapter: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.log_adapter = log_adapter
+
+    def on_adapter_saved(self, adapter_dir: Path) -> None:
+        if not self.log_adapter:
+            return
+        import wandb
+
+        artifact = wandb.Artifact(f"adapter-{self.experiment.id}", type="model")
+        artifact.add_dir(str(adapter_dir))
+        self.experiment.log_artifact(artifact)
+
+
+def _hydra_context() -> tuple[list[str], str | None]:
+    """(the overrides that name this job, the multirun dir name when in a sweep)."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        hydra = HydraConfig.get()
+    except (ImportError, ValueError):
+        return [], None
+    overrides = list(hydra.overrides.task)
+    if hydra.mode != RunMode.MULTIRUN:
+        return overrides, None
+    swept = swept_keys(Path(hydra.sweep.dir), hydra.sweeper.get("params"))
+    if swept:  # name sweep jobs by what the sweep varies, not by what all jobs share
+        overrides = [o for o in overrides if o.lstrip("+~").partition("=")[0] in swept]
+    return overrides, Path(hydra.sweep.dir).name
+
+
+def swept_keys(sweep_dir: Path, sweeper_params) -> set[str]:
+    """Keys a multirun varies: comma lists or sweep functions on its command line, and the
+    sweeper's `params` (from a +sweep preset)."""
+    import yaml
+
+    keys = set(sweeper_params or {})
+    try:
+        multirun = yaml.safe_load((sweep_dir / "multirun.yaml").read_text())
+        task = multirun["hydra"]["overrides"]["task"]
+    except (OSError, KeyError, TypeError):
+        return keys
+    for override in task:
+        key, _, value = override.lstrip("+~").partition("=")
+        if "," in value or value.startswith(("range(", "choice(", "interval(", "tag(", "glob(")):
+            keys.add(key)
+    return keys
+
+
 def make_wandb_logger(
     project: str,
     save_dir: str,
@@ -31,21 +86,29 @@ def make_wandb_logger(
     job_type: str = "train",
     tags: list[str] | None = None,
     mode: str = "auto",
+    log_adapter: bool = True,
 ) -> WandbLogger:
-    """A WandbLogger; `mode: auto` logs offline (into save_dir) when no credentials are found."""
+    """The W&B logger of a job.
+
+    Args:
+        name: run name; null makes one from the overrides (e.g. `r16-a32-lr3e-4`).
+        group: null puts every job of a multirun in one group named after the multirun dir.
+        mode: auto (offline into save_dir when no credentials are found), online or offline.
+        log_adapter: upload the final adapter as a `model` artifact.
+    """
+    overrides, sweep_group = _hydra_context()
     if mode == "auto":
         mode = "online" if has_wandb_credentials() else "offline"
     if mode == "offline":
-        log.info(
-            "W&B: no API key, logging offline. Upload later with: wandb sync %s/wandb", save_dir
-        )
-    return WandbLogger(
+        log.info("W&B: no API key, logging offline. Upload later: wandb sync %s/wandb", save_dir)
+    return DsftWandbLogger(
         project=project,
         entity=entity,
-        name=name,
-        group=group,
+        name=name or run_name(overrides),
+        group=group or sweep_group,
         job_type=job_type,
         tags=list(tags or []),
         save_dir=save_dir,
         offline=mode == "offline",
+        log_adapter=log_adapter,
     )

@@ -42,6 +42,10 @@ class LoRAFineTuneModule(L.LightningModule):
         self._val_loss_sum = torch.zeros(())
         self._val_tokens = 0
         self.last_val_step: int | None = None
+        # Divide each batch's loss sum by this constant instead of by its own token count, so every
+        # answer token weighs the same whatever batch it lands in (set for length-grouped batches,
+        # whose short-example batches would otherwise weigh each of their tokens more).
+        self.loss_normalizer: float | None = None
 
     def configure_model(self) -> None:
         if self.model is not None:
@@ -77,10 +81,17 @@ class LoRAFineTuneModule(L.LightningModule):
         return self.trainer.global_step % self.trainer.log_every_n_steps == 0
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
-        loss = self.loss_sum(batch) / batch["loss_targets"].numel()
-        if self._logging_step():
-            self.log("train/loss", loss, prog_bar=True, batch_size=batch["input_ids"].shape[0])
-        return loss
+        loss_sum = self.loss_sum(batch)
+        tokens = batch["loss_targets"].numel()
+        if self._logging_step():  # the per-token mean of this batch, for people to read
+            mean = loss_sum.detach() / tokens
+            if not torch.isfinite(mean):  # checked only when logging: it syncs with the device
+                raise FloatingPointError(
+                    f"train loss is {float(mean)} at step {self.trainer.global_step}; the run "
+                    "diverged. Lower optimizer.lr or raise optimizer.warmup_steps."
+                )
+            self.log("train/loss", mean, prog_bar=True)
+        return loss_sum / (self.loss_normalizer or tokens)
 
     def on_validation_epoch_start(self) -> None:
         self._val_loss_sum = torch.zeros((), device=self.device)

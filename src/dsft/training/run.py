@@ -16,7 +16,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from dsft.config import ConfigError, validate
-from dsft.config.validate import resolve_resume_checkpoint
+from dsft.config.validate import in_multirun, resolve_resume_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,8 @@ def run(cfg: DictConfig) -> float:
         ensure_fresh_run_dir(run_dir)
     except ConfigError as err:
         log.error("Invalid config: %s", err)
+        if in_multirun():
+            raise  # fail this job only; the sweep goes on with the others
         print(f"Invalid config: {err}", file=sys.stderr)
         raise SystemExit(2) from None
     (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
@@ -108,6 +110,8 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
         try:
             datamodule.setup("fit")  # reads and checks all data before the model loads
         except DataError as err:
+            if in_multirun():
+                raise
             print(f"Invalid data: {err}", file=sys.stderr)
             raise SystemExit(2) from None
         module = LoRAFineTuneModule(
@@ -118,6 +122,8 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
             precision=hardware["precision"],
             gradient_checkpointing=hardware["gradient_checkpointing"],
         )
+        if plain["data"].get("group_by_length"):
+            module.loss_normalizer = datamodule.loss_tokens_per_batch
         throughput = TokenThroughput(train["log_every_n_steps"])
         callbacks = [throughput, LearningRateMonitor(logging_interval="step")]
         if train["save_every_n_steps"]:
@@ -166,6 +172,9 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
         train_loss = _metric(trainer, "train/loss")
         val_loss = _final_val_loss(trainer, module, datamodule)
         save_adapter(module.model, run_dir / "adapter")
+        for lg in loggers:
+            if hasattr(lg, "on_adapter_saved"):
+                lg.on_adapter_saved(run_dir / "adapter")
         record.update(status="completed", final_val_loss=val_loss, final_train_loss=train_loss)
         return val_loss
     except BaseException as err:
@@ -237,11 +246,19 @@ def _finish(record: dict[str, Any], run_dir: Path, started: float, scope: dict[s
         packages=package_versions(),
     )
     write_json_atomic(run_dir / "summary.json", record)
+    final = {
+        f"final/{key}": record[key]
+        for key in ("tokens_per_s", "peak_rss_mb", "peak_gpu_mb", "trainable_parameters")
+        if record.get(key) is not None
+    }
     for lg in scope.get("loggers") or []:
-        if hasattr(lg, "experiment") and type(lg).__name__ == "WandbLogger":
-            import wandb
-
-            wandb.finish(exit_code=0 if record["status"] == "completed" else 1)
+        if final and record["status"] == "completed":
+            lg.log_metrics(final, step=record["global_step"])
+            lg.save()
+    if "wandb" in sys.modules:
+        # Always finish the W&B run: jobs of a multirun share this process, and an unfinished
+        # run would swallow the next job's records.
+        sys.modules["wandb"].finish(exit_code=0 if record["status"] == "completed" else 1)
     if record["status"] == "completed":
         log.info(
             "run completed in %.0f s: val loss %s -> %.4f, %s non-pad tokens/s, first optimizer "
