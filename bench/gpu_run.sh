@@ -10,4 +10,4 @@ export PYTHONPATH=$PWD/src DSFT_CACHE=/tmp/dsft-cache DSFT_ROOT=$PWD
 nvidia-smi -L
 python3 -c "import torch, transformers, peft, lightning; print('torch', torch.__version__, 'transformers', transformers.__version__, 'peft', peft.__version__, 'lightning', lightning.__version__)"
 python3 bench/loss_memory.py --gpu | tee "$OUT/loss-memory-gpu.txt"
-timeout 400 python3 bench/throughput.py --gpu --steps 100 --repeats 2 --out "$OUT" 2>&1 | tee "$OUT/throughput-gpu.log"
+timeout 400 python3 bench/throughput.py --gpu --steps 60 --repeats 3 --concat 8 --out "$OUT" 2>&1 | tee "$OUT/throughput-gpu.log"

@@ -46,6 +46,27 @@ TARGETS_V3 = [
 TARGETS_QWEN = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
+def bench_data(work: Path, concat: int) -> str:
+    """The demo data, or longer examples made of `concat` demo examples each (for GPUs, where
+    the demo's ~36-token examples leave the device idle)."""
+    if concat <= 1:
+        return str(DEMO_DATA)
+    rows = [json.loads(line) for line in DEMO_DATA.read_text(encoding="utf-8").splitlines()]
+    path = work / f"demo-x{concat}.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(0, len(rows) - concat + 1, concat):
+            group = rows[i : i + concat]
+            joined = {
+                "instruction": "\n\n".join(
+                    f"{r['instruction']} {r['input']}".strip() for r in group
+                ),
+                "input": "",
+                "output": "\n\n".join(r["output"] for r in group),
+            }
+            out.write(json.dumps(joined, ensure_ascii=False) + "\n")
+    return str(path)
+
+
 def scenarios(args, work: Path) -> list[dict]:
     """The model/vocab set-ups to compare, each with dsft overrides and a baseline spec."""
     common = dict(
@@ -57,6 +78,7 @@ def scenarios(args, work: Path) -> list[dict]:
         lr=2e-3,
         warmup_steps=5,
         seed=0,
+        data_path=bench_data(work, args.concat),
         val_fraction=0.05,
         max_examples=2000,
     )
@@ -70,8 +92,8 @@ def scenarios(args, work: Path) -> list[dict]:
                 targets=TARGETS_QWEN,
                 device="cuda",
                 precision="bf16-mixed",
-                batch_size=32,
-                max_length=512,
+                batch_size=16,
+                max_length=1024,
                 lr=2e-4,
             )
         ]
@@ -125,6 +147,7 @@ def dsft_overrides(s: dict) -> list[str]:
         f"data.max_length={s['max_length']}",
         f"data.val_fraction={s['val_fraction']}",
         f"data.max_examples={s['max_examples']}",
+        f"data.path={s['data_path']}",
     ]
 
 
@@ -151,7 +174,7 @@ def run_dsft(s: dict, work: Path, repeat: int | str, extra: tuple[str, ...] = ()
 
 
 def run_baseline(s: dict, model_dir: str, tokenizer: str) -> dict:
-    spec = dict(s, model_dir=model_dir, tokenizer=tokenizer, data_path=str(DEMO_DATA))
+    spec = dict(s, model_dir=model_dir, tokenizer=tokenizer)
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "baseline.py"), "--spec", json.dumps(spec)],
         cwd=ROOT,
@@ -180,7 +203,7 @@ def model_source(s: dict) -> tuple[str, str, dict]:
     return source, model.get("tokenizer") or source, model["random_init"]
 
 
-def loss_token_share(tokenizer_source: str, max_length: int) -> float:
+def loss_token_share(tokenizer_source: str, max_length: int, data_path: str) -> float:
     """Answer (loss) tokens per non-pad token in the bench data."""
     from dsft.data.reading import read_conversations
     from dsft.data.tokenize import IGNORE_INDEX, tokenize_conversations
@@ -188,7 +211,7 @@ def loss_token_share(tokenizer_source: str, max_length: int) -> float:
     from dsft.models.tokenizer import load_tokenizer
 
     examples, _ = tokenize_conversations(
-        read_conversations(DEMO_DATA, "alpaca"),
+        read_conversations(data_path, "alpaca"),
         load_tokenizer(tokenizer_source),
         get_template("deepseek_v3"),
         max_length,
@@ -210,6 +233,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=40, help="optimizer steps per measurement")
     parser.add_argument("--repeats", type=int, default=2, help="measurements per side (median)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument(
+        "--concat", type=int, default=1, help="join N demo examples into one (longer sequences)"
+    )
     args = parser.parse_args()
 
     import torch
@@ -260,7 +286,7 @@ def main() -> None:
             }
             # Same useful work for both sides: FLOPs of the real tokens, over the measured peak.
             tokens = row[side]["tokens_per_s"]
-            loss_share = loss_token_share(tokenizer, s["max_length"])
+            loss_share = loss_token_share(tokenizer, s["max_length"], s["data_path"])
             flops_per_token = lora_step_flops(config, s["r"], 1, loss_share)
             row[side]["mfu"] = tokens * flops_per_token / peak
         row["ratios"] = {

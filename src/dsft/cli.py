@@ -2,9 +2,11 @@
 
     dsft compare outputs/multirun/<time>                 # rank a sweep's jobs, plot them
     dsft compare outputs/runs/<a> outputs/runs/<b> --out cmp --metric tokens_per_s --descending
+    dsft compare wandb:my-team/dsft/<group>              # a sweep's runs from W&B (online)
 
 Also `python -m dsft.cli compare ...`. Nothing here imports torch: comparing runs reads their
-run records (summary.json, .hydra/overrides.yaml, csv/metrics.csv) from disk.
+run records (summary.json, .hydra/overrides.yaml, csv/metrics.csv) from disk, or from the W&B API
+for `wandb:` sources.
 """
 
 from __future__ import annotations
@@ -24,14 +26,15 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Rank finished runs by a metric and print a table (best run starred); write "
             "comparison.csv, val_loss_curves.png and metric_vs_<key>.png for each swept key. "
-            "Reads local run dirs only."
+            "Reads local run dirs (offline), or W&B runs with wandb:ENTITY/PROJECT[/GROUP]."
         ),
     )
     compare.add_argument(
         "paths",
         nargs="+",
         metavar="RUN_OR_MULTIRUN_DIR",
-        help="a run dir (outputs/runs/<run>) or a sweep dir (outputs/multirun/<time>); several ok",
+        help="a run dir (outputs/runs/<run>), a sweep dir (outputs/multirun/<time>) or "
+        "wandb:ENTITY/PROJECT[/GROUP]; several ok",
     )
     compare.add_argument(
         "--metric",

@@ -122,3 +122,16 @@ def test_qlora_trains_on_cpu_with_bitsandbytes(tmp_path):
     summary = read_summary(run_dir)
     assert summary["status"] == "completed"
     assert summary["final_val_loss"] < summary["initial_val_loss"]
+
+
+def test_tensorboard_logger_records_hparams_and_metrics(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    run_dir = tmp_path / "tb"
+    assert_ok(run_train([*FAST, "train.max_steps=3", "logger=tensorboard"], run_dir))
+    (events,) = (run_dir / "tensorboard").rglob("events.out.tfevents.*")
+    acc = EventAccumulator(str(events.parent))
+    acc.Reload()
+    assert {"train/loss", "val/loss"} <= set(acc.Tags()["scalars"])
+    assert "hparams" in str(acc.PluginTagToContent("hparams"))  # the hyper-parameters
+    assert (run_dir / "csv" / "metrics.csv").is_file()  # the CSV logger still runs beside it

@@ -423,6 +423,18 @@ def default_out_dir(inputs: list[str | Path]) -> Path:
     return Path("comparison")
 
 
+def load_inputs(inputs: list[str | Path]) -> list[RunRecord]:
+    """RunRecords from local run/multirun dirs and `wandb:entity/project[/group]` sources."""
+    from dsft.tracking.wandb_source import is_wandb_source, load_wandb_runs
+
+    local = [i for i in inputs if not is_wandb_source(str(i))]
+    runs = load_runs(find_run_dirs(local)) if local else []
+    for source in inputs:
+        if is_wandb_source(str(source)):
+            runs += load_wandb_runs(str(source))
+    return runs
+
+
 def compare(
     inputs: list[str | Path],
     metric: str = "final_val_loss",
@@ -433,7 +445,7 @@ def compare(
     """Load, rank, print the table, write comparison.csv and the plots; returns the files."""
     if metric not in METRICS:
         raise CompareError(f"unknown metric {metric!r}; choose one of: {', '.join(METRICS)}")
-    comparison = compare_runs(load_runs(find_run_dirs(inputs)), metric, descending)
+    comparison = compare_runs(load_inputs(inputs), metric, descending)
     out_dir = Path(out) if out is not None else default_out_dir(inputs)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
