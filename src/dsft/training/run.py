@@ -81,6 +81,7 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
     # Heavy imports live here, after validation, so bad configs fail fast.
     import lightning as L
     from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
+    from lightning.pytorch.loggers import TensorBoardLogger
 
     from dsft.data.datamodule import InstructionDataModule
     from dsft.data.reading import DataError
@@ -173,6 +174,9 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
         val_loss = _final_val_loss(trainer, module, datamodule)
         save_adapter(module.model, run_dir / "adapter")
         for lg in loggers:
+            if isinstance(lg, TensorBoardLogger):  # its hparams view needs the result metrics
+                lg.log_hyperparams(plain, {"hp/final_val_loss": val_loss})
+        for lg in loggers:
             if hasattr(lg, "on_adapter_saved"):
                 lg.on_adapter_saved(run_dir / "adapter")
         record.update(status="completed", final_val_loss=val_loss, final_train_loss=train_loss)
@@ -254,7 +258,7 @@ def _finish(record: dict[str, Any], run_dir: Path, started: float, scope: dict[s
     for lg in scope.get("loggers") or []:
         if final and record["status"] == "completed":
             lg.log_metrics(final, step=record["global_step"])
-            lg.save()
+        lg.finalize("success" if record["status"] == "completed" else "failed")  # flush, close
     if "wandb" in sys.modules:
         # Always finish the W&B run: jobs of a multirun share this process, and an unfinished
         # run would swallow the next job's records.
