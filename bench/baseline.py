@@ -19,9 +19,8 @@ from peft import LoraConfig, get_peft_model
 from torch.utils.data import DataLoader
 from transformers import AutoModelForCausalLM
 
-from dsft.data.reading import read_conversations
-from dsft.data.split import split_train_val
-from dsft.data.tokenize import IGNORE_INDEX, tokenize_conversations
+from dsft.data.pipeline import prepare_data
+from dsft.data.tokenize import IGNORE_INDEX
 from dsft.models.chat_templates import get_template
 from dsft.models.tokenizer import load_tokenizer
 from dsft.training.callbacks import process_age_seconds
@@ -45,11 +44,9 @@ def main(spec: dict) -> dict:
     device = spec["device"]
     bf16 = spec["precision"].startswith("bf16")
     tokenizer = load_tokenizer(spec["tokenizer"])
-    conversations = read_conversations(spec["data_path"], "alpaca")[: spec["max_examples"]]
-    train, val = split_train_val(conversations, spec["val_fraction"])
-    template = get_template("deepseek_v3")
-    train_ex, _ = tokenize_conversations(train, tokenizer, template, spec["max_length"])
-    val_ex, _ = tokenize_conversations(val, tokenizer, template, spec["max_length"])
+    # The exact examples dsft trains on (same reading, cleaning, split and tokens).
+    data = prepare_data(spec["data"], tokenizer, get_template("deepseek_v3"), spec["seed"])
+    train_ex, val_ex = data.train, data.val
 
     model = AutoModelForCausalLM.from_pretrained(
         spec["model_dir"], dtype=torch.bfloat16 if bf16 else torch.float32

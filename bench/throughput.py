@@ -147,7 +147,9 @@ def dsft_overrides(s: dict) -> list[str]:
         f"data.max_length={s['max_length']}",
         f"data.val_fraction={s['val_fraction']}",
         f"data.max_examples={s['max_examples']}",
-        f"data.path={s['data_path']}",
+        f"data.sources.0.path={s['data_path']}",
+        "data.test_fraction=0",
+        "data.cache=false",
     ]
 
 
@@ -173,8 +175,8 @@ def run_dsft(s: dict, work: Path, repeat: int | str, extra: tuple[str, ...] = ()
     } | {"config": str(run_dir / "config.yaml")}
 
 
-def run_baseline(s: dict, model_dir: str, tokenizer: str) -> dict:
-    spec = dict(s, model_dir=model_dir, tokenizer=tokenizer)
+def run_baseline(s: dict, model_dir: str, tokenizer: str, data_cfg: dict) -> dict:
+    spec = dict(s, model_dir=model_dir, tokenizer=tokenizer, data=data_cfg)
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "baseline.py"), "--spec", json.dumps(spec)],
         cwd=ROOT,
@@ -197,27 +199,23 @@ def model_source(s: dict) -> tuple[str, str, dict]:
     os.environ.setdefault("DSFT_ROOT", str(ROOT))
     register_configs()
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
-        cfg = compose("train", overrides=[f"model={s['model']}", *s["extra"]])
+        cfg = compose("train", overrides=dsft_overrides(s))
+    data = OmegaConf.to_container(cfg.data, resolve=True)
     model = OmegaConf.to_container(cfg.model, resolve=True)
     source = resolve_model_source(model, cfg.paths.cache_dir)
-    return source, model.get("tokenizer") or source, model["random_init"]
+    return source, model.get("tokenizer") or source, model["random_init"], data
 
 
-def loss_token_share(tokenizer_source: str, max_length: int, data_path: str) -> float:
-    """Answer (loss) tokens per non-pad token in the bench data."""
-    from dsft.data.reading import read_conversations
-    from dsft.data.tokenize import IGNORE_INDEX, tokenize_conversations
+def loss_token_share(tokenizer_source: str, data_cfg: dict) -> float:
+    """Answer (loss) tokens per non-pad token in the bench's training examples."""
+    from dsft.data.pipeline import prepare_data
+    from dsft.data.tokenize import IGNORE_INDEX
     from dsft.models.chat_templates import get_template
     from dsft.models.tokenizer import load_tokenizer
 
-    examples, _ = tokenize_conversations(
-        read_conversations(data_path, "alpaca"),
-        load_tokenizer(tokenizer_source),
-        get_template("deepseek_v3"),
-        max_length,
-    )
-    total = sum(len(e.input_ids) for e in examples)
-    return sum(sum(t != IGNORE_INDEX for t in e.labels[1:]) for e in examples) / total
+    data = prepare_data(data_cfg, load_tokenizer(tokenizer_source), get_template("deepseek_v3"))
+    total = sum(len(e.input_ids) for e in data.train)
+    return sum(sum(t != IGNORE_INDEX for t in e.labels[1:]) for e in data.train) / total
 
 
 def summarise(results: list[dict], key: str) -> float | None:
@@ -253,11 +251,11 @@ def main() -> None:
         "scenarios": [],
     }
     for s in scenarios(args, work):
-        model_dir, tokenizer, config = model_source(s)
+        model_dir, tokenizer, config, data_cfg = model_source(s)
         runs = {"dsft": [], "baseline": []}
         for repeat in range(args.repeats):  # interleaved: A B A B
             runs["dsft"].append(run_dsft(s, work, repeat))
-            runs["baseline"].append(run_baseline(s, model_dir, tokenizer))
+            runs["baseline"].append(run_baseline(s, model_dir, tokenizer, data_cfg))
             print(
                 f"  {s['name']} repeat {repeat}: dsft {runs['dsft'][-1]['tokens_per_s']:.0f} "
                 f"tok/s, baseline {runs['baseline'][-1]['tokens_per_s']:.0f} tok/s",
@@ -286,7 +284,7 @@ def main() -> None:
             }
             # Same useful work for both sides: FLOPs of the real tokens, over the measured peak.
             tokens = row[side]["tokens_per_s"]
-            loss_share = loss_token_share(tokenizer, s["max_length"], s["data_path"])
+            loss_share = loss_token_share(tokenizer, data_cfg)
             flops_per_token = lora_step_flops(config, s["r"], 1, loss_share)
             row[side]["mfu"] = tokens * flops_per_token / peak
         row["ratios"] = {

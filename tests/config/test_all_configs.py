@@ -25,7 +25,7 @@ def test_groups_are_discovered():
     ("group", "option"), GROUP_OPTIONS, ids=[f"{g}/{o}" for g, o in GROUP_OPTIONS]
 )
 def test_option_composes_and_validates(group: str, option: str):
-    prefix = "+" if group in ("experiment",) else ""
+    prefix = ""
     cfg = compose_config([f"{prefix}{group}={option}"])
     validate(cfg)
     if group in cfg:

@@ -20,10 +20,18 @@ BAD = [
     (["optimizer.lr=-3e-4"], "optimizer.lr", "positive"),
     (["hardware=t4", "hardware.precision=bf16-mixed"], "hardware.precision", "16-mixed"),
     (["hardware.precision=fp8"], "hardware.precision", "known"),
-    (["data.path=/nonexistent/dir/train.jsonl"], "data.path", "/nonexistent/dir/train.jsonl"),
+    (
+        ["data.sources.0.path=/nonexistent/dir/train.jsonl"],
+        "data.sources[0].path",
+        "/nonexistent/dir/train.jsonl",
+    ),
+    (["data.sources.0.weight=0"], "data.sources", "positive"),
+    (["data.sources.0.weight=-1"], "data.sources[0].weight", ">= 0"),
+    (["data.val_fraction=0.5", "data.test_fraction=0.5"], "data.test_fraction", "< 1"),
+    (["data.truncation=middle"], "data.truncation", "right or drop"),
     (["data.max_length=100000"], "data.max_length", "context_length"),
     (["adapter.target_preset=everything"], "adapter.target_preset", "all_linear"),
-    (["data.format=xml"], "data.format", "alpaca"),
+    (["data.sources.0.format=xml"], "data.sources[0].format", "conversations"),
     (["resume=/nonexistent/run"], "resume", "last.ckpt"),
 ]
 

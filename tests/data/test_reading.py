@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from dsft.data.reading import DataError, read_conversations
+from dsft.data.reading import DataError
+from dsft.data.sources import read_source_rows, to_conversations
+
+
+def read_conversations(path, data_format):
+    rows, where = read_source_rows(str(path))
+    return to_conversations(rows, where, data_format)
 
 
 def write(path, lines):

@@ -45,3 +45,15 @@ def test_length_grouped_batches_cover_every_example_once_with_little_padding():
     random_batches = [list(range(i, i + 4)) for i in range(0, 1000, 4)]
     assert non_pad_fraction(batches) > 0.95 > non_pad_fraction(random_batches)
     assert list(sampler) != batches  # a new order next epoch
+
+
+def test_three_way_split_is_stable_too():
+    from dsft.data.split import split_three_ways
+
+    rows = conversations(3000)
+    train, val, test = split_three_ways(rows, 0.1, 0.1)
+    assert abs(len(val) - 300) < 60 and abs(len(test) - 300) < 60
+    shuffled = rows[:]
+    random.Random(2).shuffle(shuffled)
+    train2, val2, test2 = split_three_ways(shuffled + conversations(4000, 3000), 0.1, 0.1)
+    assert keys(val) <= keys(val2) and keys(test) <= keys(test2) and keys(train) <= keys(train2)

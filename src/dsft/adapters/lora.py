@@ -60,6 +60,11 @@ def wrap_with_lora(
     elif gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
+    if adapter_cfg.get("init_from"):  # continue an earlier adapter (e.g. a previous stage)
+        peft_model = PeftModel.from_pretrained(model, adapter_cfg["init_from"], is_trainable=True)
+        log.info("adapter initialised from %s", adapter_cfg["init_from"])
+        log.info(describe_adapters(peft_model))
+        return peft_model
     targets = resolve_target_modules(adapter_cfg, model_cfg)
     try:
         peft_model = get_peft_model(model, build_lora_config(adapter_cfg, targets))

@@ -71,6 +71,42 @@ class AdapterConfig:
     target_modules: list[str] | None = None
     bias: str = "none"  # none | all | lora_only
     quantization: QuantizationConfig | None = None
+    # A saved adapter dir (PEFT format) to continue training from, e.g. an earlier stage's.
+    init_from: str | None = None
+
+
+@dataclass
+class SourceConfig:
+    """One data source of a data config."""
+
+    # A .jsonl/.json/.csv/.parquet file, a folder of them, a `datasets.save_to_disk` dir, or
+    # `hf:<name>` for a Hugging Face hub dataset (downloaded on first use).
+    path: str = MISSING
+    # auto (per row: messages -> conversations, instruction -> alpaca, text -> text), alpaca,
+    # conversations or text.
+    format: str = "auto"
+    # Share of the sampled training examples that come from this source (relative to the others).
+    weight: float = 1.0
+    # Our field -> the column that holds it, e.g. {instruction: question, output: answer}.
+    columns: dict[str, str] = field(default_factory=dict)
+    # Split to read from a Hugging Face dataset.
+    split: str = "train"
+    # Name in logs and errors (default: the file name).
+    name: str | None = None
+
+
+@dataclass
+class CleaningConfig:
+    """Text cleaning before tokenization; every step logs how many examples it changed."""
+
+    strip_html: bool = False
+    normalize_unicode: bool = True  # NFKC
+    normalize_whitespace: bool = True
+    remove_punctuation: bool = False
+    deduplicate: bool = True  # exact duplicates (same roles and texts)
+    # Examples whose answer text is shorter / whose whole text is longer are dropped (chars).
+    min_chars: int = 1
+    max_chars: int | None = None
 
 
 @dataclass
@@ -78,17 +114,32 @@ class DataConfig:
     """Where the training examples come from and how they become token ids."""
 
     name: str = MISSING
-    path: str = MISSING
-    format: str = "alpaca"  # alpaca: {instruction, input, output[, system]}
+    sources: list[SourceConfig] = MISSING
     system_prompt: str | None = None
-    # Share of examples held out for validation, chosen by a hash of each example's content.
-    val_fraction: float = 0.05
+    cleaning: CleaningConfig = field(default_factory=CleaningConfig)
+    # Held-out shares, chosen by a hash of each example's content (stable under reordering and
+    # growth). Default 8:1:1. Ignored for the splits given in `split_files`.
+    val_fraction: float = 0.1
+    test_fraction: float = 0.1
+    # Explicit split files ({val: path, test: path}): then the sources are all training data.
+    split_files: dict[str, str] = field(default_factory=dict)
+    # When set, the first source (your domain) gets this share of the sampled training examples
+    # and the other sources share the rest by their weights (0.7: 70% domain, 30% general).
+    domain_weight: float | None = None
+    # Training examples drawn by weight from the sources per epoch (null: as many as they hold).
+    mix_size: int | None = None
     max_length: int = 256
-    # Train on the prompt tokens too (off: loss only on the assistant's answer).
+    # Over-long examples: `right` cuts the end, `drop` skips them.
+    truncation: str = "right"
+    # Train on the prompt tokens too (off: loss only on the assistant's answers).
     loss_on_prompt: bool = False
+    # Several short examples per row, isolated by a block-diagonal attention mask.
+    packing: bool = False
     # Batch examples of similar length together (less padding, same examples per epoch).
     group_by_length: bool = True
-    # Use only the first N examples of the file (null: all).
+    # Cache the tokenized examples (keyed by this config and the tokenizer) under paths.cache_dir.
+    cache: bool = True
+    # Use only the first N examples of each source (null: all).
     max_examples: int | None = None
     num_workers: int = 0
 
@@ -153,6 +204,14 @@ class PathsConfig:
 
 
 @dataclass
+class StageConfig:
+    """One stage of a multi-stage experiment: a name and the overrides that make it."""
+
+    name: str = MISSING
+    overrides: list[str] = field(default_factory=list)
+
+
+@dataclass
 class DsftConfig:
     """Schema of `conf/train.yaml`: the whole composed experiment."""
 
@@ -168,3 +227,6 @@ class DsftConfig:
     logger: dict[str, Any] = field(default_factory=dict)
     train: TrainConfig = field(default_factory=TrainConfig)
     paths: PathsConfig = MISSING
+    # Multi-stage experiments: run these stages in order, each in <run dir>/<n>-<name>, each
+    # starting from the previous stage's adapter (see conf/experiment/).
+    stages: list[StageConfig] | None = None

@@ -16,7 +16,7 @@ from dsft.models.architectures import LINEAR_MODULE_NAMES, SUPPORTED_FAMILIES
 from dsft.models.chat_templates import TEMPLATES
 
 ADAPTER_METHODS = ("lora", "qlora")
-DATA_FORMATS = ("alpaca",)
+DATA_FORMATS = ("auto", "alpaca", "conversations", "text")
 QUANT_TYPES = ("nf4", "fp4")
 PRECISIONS = ("32-true", "32", "bf16-mixed", "bf16-true", "16-mixed", "16-true")
 CHAT_TEMPLATES = tuple(TEMPLATES)
@@ -120,6 +120,15 @@ def _validate_adapter(adapter: DictConfig, model: DictConfig, hardware: DictConf
             f"{adapter.target_preset!r} is not a preset of model {model.name}; "
             f"presets: default, {', '.join(model.lora_targets)}.",
         )
+    if (
+        adapter.init_from is not None
+        and not (Path(adapter.init_from).expanduser() / "adapter_config.json").is_file()
+    ):
+        raise ConfigError(
+            "adapter.init_from",
+            f"no PEFT adapter at {adapter.init_from} (adapter_config.json missing); pass the "
+            "`adapter/` dir of an earlier run.",
+        )
     if adapter.method == "qlora":
         _validate_quantization(adapter, hardware)
     elif adapter.quantization is not None:
@@ -207,27 +216,55 @@ def in_multirun() -> bool:
 
 
 def _validate_data(data: DictConfig, model: DictConfig) -> None:
-    if data.format not in DATA_FORMATS:
+    if not data.sources:
+        raise ConfigError("data.sources", "is empty; add at least one source with a `path`.")
+    weights = []
+    for i, source in enumerate(data.sources):
+        key = f"data.sources[{i}]"
+        if source.format not in DATA_FORMATS:
+            raise ConfigError(
+                f"{key}.format",
+                f"unknown format {source.format!r}; known: {', '.join(DATA_FORMATS)}.",
+            )
+        if not source.path.startswith("hf:") and not Path(source.path).expanduser().exists():
+            raise ConfigError(
+                f"{key}.path",
+                f"data file not found: {Path(source.path).expanduser()}. Check the path in "
+                f"conf/data/{data.name}.yaml (relative paths are relative to where you run).",
+            )
+        if source.weight < 0:
+            raise ConfigError(f"{key}.weight", f"must be >= 0, got {source.weight}.")
+        weights.append(source.weight)
+    if not sum(weights) > 0:
         raise ConfigError(
-            "data.format", f"unknown format {data.format!r}; known: {', '.join(DATA_FORMATS)}."
+            "data.sources", f"the source weights {weights} must sum to a positive number."
         )
-    path = Path(data.path).expanduser()
-    if not path.is_file():
+    if data.domain_weight is not None and not 0 <= data.domain_weight <= 1:
+        raise ConfigError("data.domain_weight", f"must be in [0, 1], got {data.domain_weight}.")
+    for split, path in data.split_files.items():
+        if split not in ("val", "test"):
+            raise ConfigError("data.split_files", f"unknown split {split!r}; use val and test.")
+        if not Path(path).expanduser().is_file():
+            raise ConfigError(f"data.split_files.{split}", f"file not found: {path}.")
+    if not 0 <= data.val_fraction < 1 or not 0 <= data.test_fraction < 1:
+        raise ConfigError("data.val_fraction", "val and test fractions must be in [0, 1).")
+    if data.val_fraction + data.test_fraction >= 1:
         raise ConfigError(
-            "data.path",
-            f"data file not found: {path}. Check the path in conf/data/{data.name}.yaml "
-            "or pass data.path=/path/to/file.jsonl.",
+            "data.test_fraction", "val_fraction + test_fraction must leave training data (< 1)."
         )
-    if not 0 < data.val_fraction < 1:
-        raise ConfigError("data.val_fraction", f"must be in (0, 1), got {data.val_fraction}.")
+    if data.val_fraction == 0 and "val" not in data.split_files:
+        raise ConfigError("data.val_fraction", "must be > 0 unless data.split_files has val.")
+    if data.truncation not in ("right", "drop"):
+        raise ConfigError("data.truncation", f"must be right or drop, got {data.truncation!r}.")
     _positive("data.max_length", data.max_length, "Use e.g. 512.")
     if data.max_length > model.context_length:
         raise ConfigError(
             "data.max_length",
             f"{data.max_length} exceeds model.context_length={model.context_length}.",
         )
-    if data.max_examples is not None:
-        _positive("data.max_examples", data.max_examples, "Use null for all examples.")
+    for key in ("max_examples", "mix_size"):
+        if data[key] is not None:
+            _positive(f"data.{key}", data[key], "Use null for all examples.")
 
 
 def _validate_train(train: DictConfig) -> None:

@@ -1,12 +1,10 @@
-"""Reading example files into conversations, with errors that name the file and line."""
+"""Reading JSON-lines files, with errors that name the file and line."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
-
-from dsft.models.chat_templates import Message
 
 
 class DataError(ValueError):
@@ -35,37 +33,3 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     except UnicodeDecodeError as err:
         raise DataError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start}).") from None
     return rows
-
-
-def alpaca_to_messages(
-    row: dict[str, Any], where: str, system_prompt: str | None = None
-) -> list[Message]:
-    """An alpaca row {instruction, input, output[, system]} as a conversation."""
-    for field in ("instruction", "output"):
-        value = row.get(field)
-        if not isinstance(value, str) or not value.strip():
-            raise DataError(
-                f"{where}: missing or empty required field {field!r} "
-                f"(alpaca rows need 'instruction' and 'output'; the row has {sorted(row)})."
-            )
-    prompt = row["instruction"]
-    if row.get("input"):
-        prompt = f"{prompt}\n\n{row['input']}"
-    messages = []
-    system = row.get("system") or system_prompt
-    if system:
-        messages.append(Message("system", system))
-    messages += [Message("user", prompt), Message("assistant", row["output"])]
-    return messages
-
-
-def read_conversations(
-    path: str | Path, data_format: str, system_prompt: str | None = None
-) -> list[list[Message]]:
-    """All conversations in a data file."""
-    if data_format != "alpaca":
-        raise DataError(f"unknown data format {data_format!r}; known: alpaca.")
-    rows = read_jsonl(path)
-    return [
-        alpaca_to_messages(row, f"{path}:row {i}", system_prompt) for i, row in enumerate(rows, 1)
-    ]

@@ -22,6 +22,22 @@ def hash_fraction(key: str, salt: str = "dsft-split") -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
+def split_three_ways(
+    conversations: list[list[Message]], val_fraction: float, test_fraction: float
+) -> tuple[list[list[Message]], list[list[Message]], list[list[Message]]]:
+    """(train, val, test) by hash fraction: [0, val) val, [val, val + test) test, rest train."""
+    train, val, test = [], [], []
+    for messages in conversations:
+        h = hash_fraction(content_key(messages))
+        if h < val_fraction:
+            val.append(messages)
+        elif h < val_fraction + test_fraction:
+            test.append(messages)
+        else:
+            train.append(messages)
+    return train, val, test
+
+
 def split_train_val(
     conversations: list[list[Message]], val_fraction: float
 ) -> tuple[list[list[Message]], list[list[Message]]]:

@@ -23,12 +23,16 @@ def tokenize_conversations(
     template: ChatTemplate,
     max_length: int,
     loss_on_prompt: bool = False,
+    truncation: str = "right",
 ) -> tuple[list[TokenizedExample], int]:
     """Tokenize every conversation; returns (examples, number dropped for having no loss tokens).
 
     Each template segment is tokenized separately (all segments in one batched call), so the label
-    mask follows the segment boundaries. Examples longer than `max_length` are cut at the end.
+    mask follows the segment boundaries. Examples longer than `max_length` are cut at the end
+    (`truncation="right"`) or skipped (`"drop"`); both count as dropped when no answer is left.
     """
+    if not conversations:
+        return [], 0
     rendered = [template.render(messages) for messages in conversations]
     texts = [text for segments in rendered for text, _ in segments]
     ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
@@ -41,6 +45,9 @@ def tokenize_conversations(
             cursor += 1
             input_ids += piece
             labels += piece if (trainable or loss_on_prompt) else [IGNORE_INDEX] * len(piece)
+        if len(input_ids) > max_length and truncation == "drop":
+            dropped += 1
+            continue
         input_ids, labels = input_ids[:max_length], labels[:max_length]
         # Position 0 is never predicted, so an example needs a loss token after it.
         if all(label == IGNORE_INDEX for label in labels[1:]):

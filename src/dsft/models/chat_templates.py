@@ -16,7 +16,7 @@ Segment = tuple[str, bool]  # (text, trainable)
 
 @dataclass(frozen=True)
 class Message:
-    role: str  # system | user | assistant
+    role: str  # system | user | assistant | text (plain text for continued pre-training)
     content: str
 
 
@@ -43,6 +43,8 @@ class ChatTemplate:
                 segments.append((self.user_prefix + message.content + self.user_suffix, False))
             elif message.role == "assistant":
                 segments.append((self.assistant_prefix + message.content + self.eos, True))
+            elif message.role == "text":  # continued pre-training: plain text, all trained
+                segments.append((message.content + self.eos, True))
             else:
                 raise ValueError(f"unknown role {message.role!r}; use system, user or assistant")
         return segments

@@ -10,6 +10,7 @@ import torch
 from hydra.utils import instantiate
 
 from dsft.adapters.lora import count_parameters, wrap_with_lora
+from dsft.data.packing import block_causal_mask
 from dsft.models.loading import load_base_model
 from dsft.training.loss import selected_token_loss_sum
 
@@ -66,8 +67,12 @@ class LoRAFineTuneModule(L.LightningModule):
     def loss_sum(self, batch: dict[str, Any]) -> torch.Tensor:
         """Summed cross-entropy over the batch's answer tokens."""
         causal_lm = self.model.get_base_model()
+        attention_mask, extra = batch["attention_mask"], {}
+        if "segment_ids" in batch:  # packed rows: no attention across example boundaries
+            attention_mask = self._packed_mask(batch["segment_ids"])
+            extra["position_ids"] = batch["position_ids"]
         hidden = causal_lm.get_decoder()(
-            input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], use_cache=False
+            input_ids=batch["input_ids"], attention_mask=attention_mask, use_cache=False, **extra
         ).last_hidden_state
         return selected_token_loss_sum(
             hidden,
@@ -79,6 +84,13 @@ class LoRAFineTuneModule(L.LightningModule):
     def _logging_step(self) -> bool:
         """Log only on the steps the loggers write: self.log costs ~0.3 ms of Python each."""
         return self.trainer.global_step % self.trainer.log_every_n_steps == 0
+
+    def _packed_mask(self, segments: torch.Tensor) -> torch.Tensor:
+        """Block-diagonal causal mask: bool for SDPA, additive floats for eager attention."""
+        implementation = self.model.get_base_model().config._attn_implementation
+        if implementation == "sdpa":
+            return block_causal_mask(segments)
+        return block_causal_mask(segments, dtype=self.model.get_base_model().dtype)
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         loss_sum = self.loss_sum(batch)
@@ -108,6 +120,19 @@ class LoRAFineTuneModule(L.LightningModule):
         tokens = strategy.reduce(torch.tensor(float(self._val_tokens), device=self.device), "sum")
         self.log("val/loss", loss_sum / tokens, prog_bar=True)
         self.last_val_step = self.trainer.global_step
+
+    # The test split is scored exactly like the validation split.
+    def on_test_epoch_start(self) -> None:
+        self.on_validation_epoch_start()
+
+    def test_step(self, batch: dict[str, Any], batch_idx: int) -> None:
+        self.validation_step(batch, batch_idx)
+
+    def on_test_epoch_end(self) -> None:
+        strategy = self.trainer.strategy
+        loss_sum = strategy.reduce(self._val_loss_sum, reduce_op="sum")
+        tokens = strategy.reduce(torch.tensor(float(self._val_tokens), device=self.device), "sum")
+        self.log("test/loss", loss_sum / tokens)
 
     def configure_optimizers(self):
         params = [p for p in self.model.parameters() if p.requires_grad]

@@ -30,6 +30,10 @@ def run(cfg: DictConfig) -> float:
         validate(cfg)
         run_dir = Path(cfg.paths.output_dir)
         ensure_fresh_run_dir(run_dir)
+        if cfg.stages:
+            from dsft.training.stages import compose_stages
+
+            stages = compose_stages(cfg, run_dir)
     except ConfigError as err:
         log.error("Invalid config: %s", err)
         if in_multirun():
@@ -37,6 +41,10 @@ def run(cfg: DictConfig) -> float:
         print(f"Invalid config: {err}", file=sys.stderr)
         raise SystemExit(2) from None
     (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    if cfg.stages:
+        from dsft.training.stages import run_stages
+
+        return run_stages(stages, run_dir, _train)
     return _train(cfg, run_dir, started)
 
 
@@ -107,9 +115,11 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
             plain["model"]["chat_template"],
             hardware["micro_batch_size"],
             seed=cfg.seed,
+            cache_dir=cfg.paths.cache_dir,
         )
         try:
             datamodule.setup("fit")  # reads and checks all data before the model loads
+            record["data"] = datamodule.stats
         except DataError as err:
             if in_multirun():
                 raise
@@ -163,6 +173,7 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
         )
         for lg in loggers:
             lg.log_hyperparams(plain)
+        record["init_from"] = plain["adapter"].get("init_from")
         ckpt_path = resolve_resume_checkpoint(cfg.resume) if cfg.resume else None
         record["resumed_from"] = str(ckpt_path) if ckpt_path else None
         if ckpt_path is None and train["initial_validation"]:
@@ -172,6 +183,9 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
         trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
         train_loss = _metric(trainer, "train/loss")
         val_loss = _final_val_loss(trainer, module, datamodule)
+        if datamodule.test_examples:
+            trainer.test(module, datamodule=datamodule, verbose=False)
+            record["final_test_loss"] = _metric(trainer, "test/loss")
         save_adapter(module.model, run_dir / "adapter")
         for lg in loggers:
             if isinstance(lg, TensorBoardLogger):  # its hparams view needs the result metrics

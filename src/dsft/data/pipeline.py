@@ -1,0 +1,179 @@
+"""From a data config to tokenized train/val/test examples: read, clean, split, mix, tokenize,
+pack; cached on disk so sweep jobs with the same data and tokenizer do not redo it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dsft.data.cleaning import clean
+from dsft.data.mixing import mix, normalized_weights
+from dsft.data.packing import pack_examples
+from dsft.data.reading import DataError
+from dsft.data.sources import check_columns, read_source_rows, to_conversations
+from dsft.data.split import split_three_ways
+from dsft.data.tokenize import TokenizedExample, tokenize_conversations
+from dsft.models.chat_templates import ChatTemplate
+
+log = logging.getLogger(__name__)
+CACHE_VERSION = 1
+
+
+@dataclass
+class PreparedData:
+    train: list[TokenizedExample]
+    val: list[TokenizedExample]
+    test: list[TokenizedExample]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def prepare_data(
+    cfg: dict[str, Any],
+    tokenizer,
+    template: ChatTemplate,
+    seed: int = 0,
+    cache_dir: str | Path | None = None,
+) -> PreparedData:
+    """Tokenized splits for a data config, from the cache when it has them."""
+    cache_file = None
+    if cache_dir is not None and cfg.get("cache", True):
+        cache_file = (
+            Path(cache_dir).expanduser()
+            / "data"
+            / f"{cache_key(cfg, tokenizer, template, seed)}.pkl"
+        )
+        if cache_file.is_file():
+            with cache_file.open("rb") as handle:
+                data = pickle.load(handle)
+            log.info("data %s: tokenized examples from cache %s", cfg["name"], cache_file)
+            return data
+    data = _prepare(cfg, tokenizer, template, seed)
+    if cache_file is not None:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        fd, partial = tempfile.mkstemp(dir=cache_file.parent, suffix=".partial")
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(data, handle)
+        os.replace(partial, cache_file)
+    return data
+
+
+def cache_key(cfg: dict[str, Any], tokenizer, template: ChatTemplate, seed: int) -> str:
+    """Changes whenever the data config, the files' contents, the tokenizer or the template do."""
+    files = []
+    for source in cfg["sources"]:
+        path = Path(source["path"]).expanduser()
+        paths = sorted(path.rglob("*")) if path.is_dir() else [path]
+        files += [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths if p.is_file()]
+    for split_path in (cfg.get("split_files") or {}).values():
+        p = Path(split_path).expanduser()
+        files.append((str(p), p.stat().st_size, p.stat().st_mtime_ns))
+    vocab = tokenizer.get_vocab()
+    spec = {
+        "version": CACHE_VERSION,
+        "data": {k: v for k, v in cfg.items() if k not in ("num_workers", "cache", "name")},
+        "files": files,
+        "tokenizer": [
+            tokenizer.name_or_path,
+            len(vocab),
+            hashlib.sha256(json.dumps(sorted(vocab.items())).encode()).hexdigest(),
+        ],
+        "template": repr(template),
+        "seed": seed,
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _prepare(cfg: dict[str, Any], tokenizer, template: ChatTemplate, seed: int) -> PreparedData:
+    stats: dict[str, Any] = {"sources": {}}
+    pools, explicit = [], {}
+    for index, source in enumerate(cfg["sources"]):
+        name = source.get("name") or Path(source["path"]).name or f"source{index}"
+        conversations = _read_source(source, cfg, name)
+        conversations, report = clean(conversations, cfg.get("cleaning") or {}, name)
+        stats["sources"][name] = report
+        if not conversations:
+            raise DataError(
+                f"source {name}: no examples left after cleaning ({_counts(report)}). "
+                "Relax data.cleaning (min_chars, max_chars) or check the file."
+            )
+        pools.append(conversations)
+    for split, path in (cfg.get("split_files") or {}).items():
+        if split not in ("val", "test"):
+            raise DataError(f"data.split_files: unknown split {split!r}; use val and test.")
+        explicit[split] = _read_source({"path": path, "format": "auto"}, cfg, f"{split} file")
+    val_fraction = 0.0 if "val" in explicit else cfg["val_fraction"]
+    test_fraction = 0.0 if "test" in explicit else cfg["test_fraction"]
+    splits = [split_three_ways(pool, val_fraction, test_fraction) for pool in pools]
+    train_pools = [s[0] for s in splits]
+    val = explicit.get("val") or [c for s in splits for c in s[1]]
+    test = explicit.get("test") or [c for s in splits for c in s[2]]
+    names = list(stats["sources"])
+    weights = normalized_weights([float(s.get("weight", 1.0)) for s in cfg["sources"]], names)
+    if cfg.get("domain_weight") is not None and len(weights) > 1:
+        rest = sum(weights[1:]) or 1.0
+        share = cfg["domain_weight"]
+        weights = [share] + [(1 - share) * w / rest for w in weights[1:]]
+    stats["weights"] = dict(zip(names, weights, strict=True))
+    if len(train_pools) == 1 and not cfg.get("mix_size"):
+        train = train_pools[0]
+    else:
+        size = cfg.get("mix_size") or sum(len(p) for p in train_pools)
+        train = mix(train_pools, weights, size, seed)
+    stats["split"] = {"train": len(train), "val": len(val), "test": len(test)}
+    if not train or not val:
+        raise DataError(
+            f"data {cfg['name']}: {stats['split']} examples after splitting; add data, or "
+            "change data.val_fraction / data.split_files."
+        )
+    kwargs = dict(
+        tokenizer=tokenizer,
+        template=template,
+        max_length=cfg["max_length"],
+        loss_on_prompt=cfg.get("loss_on_prompt", False),
+        truncation=cfg.get("truncation", "right"),
+    )
+    tokenized = {}
+    for split, conversations in (("train", train), ("val", val), ("test", test)):
+        tokenized[split], dropped = tokenize_conversations(conversations, **kwargs)
+        stats.setdefault("dropped_in_tokenization", {})[split] = dropped
+    if cfg.get("packing"):
+        before = len(tokenized["train"])
+        tokenized["train"] = pack_examples(tokenized["train"], cfg["max_length"])
+        stats["packed"] = {"examples": before, "rows": len(tokenized["train"])}
+    # Order does not change the val loss; sorting by length cuts padding in its batches.
+    for split in ("val", "test"):
+        tokenized[split].sort(key=lambda e: len(e.input_ids))
+    log.info(
+        "data %s: %d train / %d val / %d test examples%s (dropped in tokenization: %s)",
+        cfg["name"],
+        len(tokenized["train"]),
+        len(tokenized["val"]),
+        len(tokenized["test"]),
+        f", packed from {stats['packed']['examples']}" if "packed" in stats else "",
+        stats["dropped_in_tokenization"],
+    )
+    return PreparedData(tokenized["train"], tokenized["val"], tokenized["test"], stats)
+
+
+def _read_source(source: dict[str, Any], cfg: dict[str, Any], name: str):
+    rows, where = read_source_rows(source["path"], source.get("split", "train"))
+    if cfg.get("max_examples"):
+        rows, where = rows[: cfg["max_examples"]], where[: cfg["max_examples"]]
+    if not rows:
+        raise DataError(f"source {name} ({source['path']}): no rows.")
+    columns = dict(source.get("columns") or {})
+    check_columns(rows, columns, source["path"])
+    return to_conversations(
+        rows, where, source.get("format", "auto"), columns, cfg.get("system_prompt")
+    )
+
+
+def _counts(report: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in report.items())
