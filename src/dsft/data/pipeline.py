@@ -52,7 +52,14 @@ def prepare_data(
         if cache_file.is_file():
             with cache_file.open("rb") as handle:
                 data = pickle.load(handle)
-            log.info("data %s: tokenized examples from cache %s", cfg["name"], cache_file)
+            log.info(
+                "data %s: %d train / %d val / %d test examples (tokenized earlier: %s)",
+                cfg["name"],
+                len(data.train),
+                len(data.val),
+                len(data.test),
+                cache_file,
+            )
             return data
     data = _prepare(cfg, tokenizer, template, seed)
     if cache_file is not None:
