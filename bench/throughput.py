@@ -43,6 +43,15 @@ TARGETS_V3 = [
     "down_proj",
     "lm_head",
 ]
+# What each side reports per measurement (medians over the repeats).
+MEASURES = (
+    "tokens_per_s",
+    "peak_rss_mb",
+    "peak_gpu_mb",
+    "time_to_first_step_s",
+    "final_train_loss",
+    "final_val_loss",
+)
 TARGETS_QWEN = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
@@ -161,18 +170,9 @@ def run_dsft(s: dict, work: Path, repeat: int | str, extra: tuple[str, ...] = ()
     if proc.returncode:
         raise RuntimeError(f"dsft failed:\n{proc.stderr[-4000:]}")
     summary = json.loads((run_dir / "summary.json").read_text())
-    return {
-        k: summary[k]
-        for k in (
-            "tokens_per_s",
-            "peak_rss_mb",
-            "peak_gpu_mb",
-            "time_to_first_step_s",
-            "final_train_loss",
-            "final_val_loss",
-            "tokens_seen",
-        )
-    } | {"config": str(run_dir / "config.yaml")}
+    return {k: summary[k] for k in (*MEASURES, "tokens_seen")} | {
+        "config": str(run_dir / "config.yaml")
+    }
 
 
 def run_baseline(s: dict, model_dir: str, tokenizer: str, data_cfg: dict) -> dict:
@@ -271,17 +271,7 @@ def main() -> None:
             "runs": runs,
         }
         for side in runs:
-            row[side] = {
-                k: summarise(runs[side], k)
-                for k in (
-                    "tokens_per_s",
-                    "peak_rss_mb",
-                    "peak_gpu_mb",
-                    "time_to_first_step_s",
-                    "final_train_loss",
-                    "final_val_loss",
-                )
-            }
+            row[side] = {k: summarise(runs[side], k) for k in MEASURES}
             # Same useful work for both sides: FLOPs of the real tokens, over the measured peak.
             tokens = row[side]["tokens_per_s"]
             loss_share = loss_token_share(tokenizer, data_cfg)
