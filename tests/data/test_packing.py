@@ -124,6 +124,12 @@ def test_restarting_positions_alone_would_leak_across_examples(model_cache):
     assert abs(float(masked) - float(leaky_loss)) > 1e-3
 
 
+def test_no_example_learns_to_predict_the_next_examples_first_token():
+    data = [TokenizedExample([5, 6, 7], [5, 6, 7]), TokenizedExample([8, 9], [8, 9])]
+    (row,) = pack_examples(data, max_length=16)
+    assert row.labels == [IGNORE_INDEX, 6, 7, IGNORE_INDEX, 9]
+
+
 def test_packing_is_deterministic_and_keeps_every_example():
     data = examples(40)
     rows = pack_examples(data, max_length=80)

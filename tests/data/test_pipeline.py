@@ -96,3 +96,12 @@ def test_explicit_split_files(tmp_path):
     v = write_rows(tmp_path / "v.jsonl", 7, "val")
     data = prepare_data(data_cfg({"path": a}, split_files={"val": v}), TOK, TEMPLATE)
     assert len(data.val) == 7 and all("val" in TOK.decode(e.input_ids) for e in data.val)
+
+
+def test_two_sources_with_the_same_file_name(tmp_path):
+    (tmp_path / "x").mkdir()
+    (tmp_path / "y").mkdir()
+    a = write_rows(tmp_path / "x" / "train.jsonl", 40, "alpha")
+    b = write_rows(tmp_path / "y" / "train.jsonl", 40, "beta")
+    data = prepare_data(data_cfg({"path": a}, {"path": b}), TOK, TEMPLATE)
+    assert set(data.stats["weights"]) == {"train.jsonl", "train.jsonl#1"}

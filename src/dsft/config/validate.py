@@ -28,7 +28,7 @@ def validate(cfg: DictConfig) -> None:
     _validate_adapter(cfg.adapter, cfg.model, cfg.hardware)
     _validate_optimizer(cfg.optimizer)
     _validate_hardware(cfg.hardware)
-    _validate_data(cfg.data, cfg.model)
+    _validate_data(cfg.data, cfg.model, cfg.hardware)
     _validate_train(cfg.train)
     if cfg.resume is not None:
         resolve_resume_checkpoint(cfg.resume)
@@ -120,6 +120,26 @@ def _validate_adapter(adapter: DictConfig, model: DictConfig, hardware: DictConf
             f"{adapter.target_preset!r} is not a preset of model {model.name}; "
             f"presets: default, {', '.join(model.lora_targets)}.",
         )
+    targets = (
+        list(adapter.target_modules)
+        if adapter.target_modules is not None
+        else list(
+            model.lora_targets.get(
+                model.default_target_preset
+                if adapter.target_preset == "default"
+                else adapter.target_preset,
+                [],
+            )
+        )
+    )
+    moe_mlp = {"gate_proj", "up_proj", "down_proj"} & set(targets)
+    if model.family in ("deepseek_v2", "deepseek_v3") and moe_mlp and adapter.dropout > 0:
+        raise ConfigError(
+            "adapter.dropout",
+            f"must be 0 when LoRA targets {', '.join(sorted(moe_mlp))} on {model.family}: the "
+            "routed experts are fused 3-D parameters that peft adapts as parameters "
+            "(target_parameters), which does not support LoRA dropout. Use adapter.dropout=0.",
+        )
     if (
         adapter.init_from is not None
         and not (Path(adapter.init_from).expanduser() / "adapter_config.json").is_file()
@@ -195,13 +215,18 @@ def _validate_hardware(hardware: DictConfig) -> None:
     _positive("hardware.micro_batch_size", hardware.micro_batch_size, "Use e.g. 4.")
     _positive("hardware.grad_accum", hardware.grad_accum, "Use 1 for no accumulation.")
     _positive("hardware.devices", hardware.devices, "Use 1 for a single device.")
-    if hardware.devices > 1 and in_multirun() and hardware.strategy != "ddp_spawn":
+    if hardware.devices > 1 and in_multirun():
         raise ConfigError(
             "hardware.devices",
             f"{hardware.devices} devices in a multirun (-m): Lightning's DDP re-launches the "
             "command line in each process, which would start the whole sweep again. Run sweeps "
-            "on one device per job, launch each job on its own node with +cluster=slurm_a100, "
-            "or use hardware.strategy=ddp_spawn.",
+            "with one device per job, or launch each job on its own node with "
+            "+cluster=slurm_a100.",
+        )
+    if hardware.strategy == "ddp_spawn":
+        raise ConfigError(
+            "hardware.strategy",
+            "ddp_spawn trains in child processes and loses the trained adapter; use ddp.",
         )
 
 
@@ -215,7 +240,13 @@ def in_multirun() -> bool:
         return False
 
 
-def _validate_data(data: DictConfig, model: DictConfig) -> None:
+def _validate_data(data: DictConfig, model: DictConfig, hardware: DictConfig) -> None:
+    if hardware.devices > 1 and data.group_by_length:
+        raise ConfigError(
+            "data.group_by_length",
+            "length-grouped batches are not sharded across devices yet; set "
+            "data.group_by_length=false for multi-device runs.",
+        )
     if not data.sources:
         raise ConfigError("data.sources", "is empty; add at least one source with a `path`.")
     weights = []

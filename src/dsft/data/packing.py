@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import torch
 
-from dsft.data.tokenize import TokenizedExample
+from dsft.data.tokenize import IGNORE_INDEX, TokenizedExample
 
 
 class PackedExample(TokenizedExample):
     """Examples concatenated into one row; `segments` holds each example's length."""
 
     def __init__(self, examples: list[TokenizedExample]):
-        super().__init__(
-            [t for e in examples for t in e.input_ids], [t for e in examples for t in e.labels]
-        )
+        # An example's first token is never a target (nothing before it in the example), so
+        # the previous example's last token must not learn to predict it.
+        labels = [[IGNORE_INDEX, *e.labels[1:]] for e in examples]
+        super().__init__([t for e in examples for t in e.input_ids], [t for x in labels for t in x])
         self.segments = [len(e.input_ids) for e in examples]
 
 

@@ -102,6 +102,8 @@ def _prepare(cfg: dict[str, Any], tokenizer, template: ChatTemplate, seed: int) 
     pools, explicit = [], {}
     for index, source in enumerate(cfg["sources"]):
         name = source.get("name") or Path(source["path"]).name or f"source{index}"
+        if name in stats["sources"]:  # two files with one name: keep their stats apart
+            name = f"{name}#{index}"
         conversations = _read_source(source, cfg, name)
         conversations, report = clean(conversations, cfg.get("cleaning") or {}, name)
         stats["sources"][name] = report

@@ -9,6 +9,7 @@ from typing import Any
 
 import lightning as L
 import torch
+from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 
@@ -57,6 +58,16 @@ def process_age_seconds() -> float:
         return uptime - ticks / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return time.process_time()
+
+
+class ResumableCheckpoint(ModelCheckpoint):
+    """`last.ckpt` every N steps and when a run crashes, except when it diverged: a checkpoint
+    of NaN weights would only make `resume=` continue from a broken state."""
+
+    def on_exception(self, trainer, pl_module, exception: BaseException) -> None:
+        if isinstance(exception, FloatingPointError):
+            return
+        super().on_exception(trainer, pl_module, exception)
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,8 @@ def run(cfg: DictConfig) -> float:
     """Train, evaluate and save one adapter; returns the final validation loss."""
     started = time.time()
     try:
-        validate(cfg)
         run_dir = Path(cfg.paths.output_dir)
+        validate(cfg)
         ensure_fresh_run_dir(run_dir)
         if cfg.stages:
             from dsft.training.stages import compose_stages
@@ -36,16 +37,31 @@ def run(cfg: DictConfig) -> float:
             stages = compose_stages(cfg, run_dir)
     except ConfigError as err:
         log.error("Invalid config: %s", err)
-        if in_multirun():
-            raise  # fail this job only; the sweep goes on with the others
+        if in_multirun():  # fail this job only, with a record; the sweep goes on
+            from dsft.tracking.run_record import write_json_atomic
+
+            if not (run_dir / "summary.json").exists():
+                run_dir.mkdir(parents=True, exist_ok=True)
+                write_json_atomic(
+                    run_dir / "summary.json", {"status": "failed", "error": f"ConfigError: {err}"}
+                )
+            raise
         print(f"Invalid config: {err}", file=sys.stderr)
         raise SystemExit(2) from None
+    run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-    if cfg.stages:
-        from dsft.training.stages import run_stages
+    try:
+        if cfg.stages:
+            from dsft.training.stages import run_stages
 
-        return run_stages(stages, run_dir, _train)
-    return _train(cfg, run_dir, started)
+            return run_stages(stages, run_dir, _train)
+        return _train(cfg, run_dir, started)
+    except Exception as err:
+        if in_multirun():
+            # Hydra keeps a failed job's exception until the sweep ends; drop the frames so
+            # the failed job's model and data do not stay in memory for the other jobs.
+            traceback.clear_frames(err.__traceback__)
+        raise
 
 
 def ensure_fresh_run_dir(run_dir: Path) -> None:
@@ -88,13 +104,13 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
     _silence_known_noise()
     # Heavy imports live here, after validation, so bad configs fail fast.
     import lightning as L
-    from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
+    from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor
     from lightning.pytorch.loggers import TensorBoardLogger
 
     from dsft.data.datamodule import InstructionDataModule
     from dsft.data.reading import DataError
     from dsft.models.loading import load_model_tokenizer, resolve_model_source
-    from dsft.training.callbacks import AtomicCheckpointIO, TokenThroughput
+    from dsft.training.callbacks import AtomicCheckpointIO, ResumableCheckpoint, TokenThroughput
     from dsft.training.module import LoRAFineTuneModule
 
     plain = OmegaConf.to_container(cfg, resolve=True)
@@ -139,7 +155,7 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
         callbacks = [throughput, LearningRateMonitor(logging_interval="step")]
         if train["save_every_n_steps"]:
             callbacks.append(
-                ModelCheckpoint(
+                ResumableCheckpoint(
                     dirpath=run_dir / "checkpoints",
                     save_top_k=0,
                     save_last=True,
@@ -186,7 +202,8 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
         if datamodule.test_examples:
             trainer.test(module, datamodule=datamodule, verbose=False)
             record["final_test_loss"] = _metric(trainer, "test/loss")
-        save_adapter(module.model, run_dir / "adapter")
+        if trainer.is_global_zero:
+            save_adapter(module.model, run_dir / "adapter")
         for lg in loggers:
             if isinstance(lg, TensorBoardLogger):  # its hparams view needs the result metrics
                 lg.log_hyperparams(plain, {"hp/final_val_loss": val_loss})
