@@ -40,3 +40,13 @@ def test_bundled_tokenizer_special_tokens():
     assert tok.bos_token_id == 0 and tok.eos_token_id == 1
     ids = tok("<｜User｜>Hello<｜Assistant｜>", add_special_tokens=False)["input_ids"]
     assert ids[0] == 128803 and ids[-1] == 128804
+
+
+def test_building_the_model_leaves_the_global_rng_alone(tmp_path):
+    """A first run (builds the model) and a later run (loads it) must train identically."""
+    cfg = compose_config()
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    resolve_model_source(dict(cfg.model), tmp_path / "fresh-cache")  # builds it
+    assert torch.equal(torch.rand(3), expected)

@@ -51,8 +51,11 @@ def ensure_tiny_model(
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     model_config = AutoConfig.for_model(family, **config)
-    torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_config(model_config, dtype=getattr(torch, dtype))
+    # A private RNG: building the model must not change the run's random state, or a run's
+    # LoRA init would depend on whether the model was already cached.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = AutoModelForCausalLM.from_config(model_config, dtype=getattr(torch, dtype))
     # Written to a temp dir and renamed, so parallel jobs never see a half-written model.
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
