@@ -39,8 +39,8 @@ def test_cfg_job_is_fast_and_torch_free():
     assert seconds < 3.0, f"--cfg job took {seconds:.2f}s"
 
 
-def test_bad_rank_fails_fast_naming_the_key():
-    proc, seconds = run_cli("adapter.r=-1", "hydra.run.dir=/tmp/dsft-never-created")
+def test_bad_rank_fails_fast_naming_the_key(tmp_path):
+    proc, seconds = run_cli("adapter.r=-1", f"hydra.run.dir={tmp_path / 'run'}")
     assert proc.returncode == 2
     assert "adapter.r" in proc.stderr and "positive" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -94,11 +94,12 @@ def test_saved_adapter_reproduces_final_val_loss(lora_run):
 
 
 def test_existing_run_dir_is_never_overwritten(lora_run):
-    before = (lora_run / "summary.json").read_bytes()
-    proc = run_train(FAST, lora_run)
+    files = ("summary.json", ".hydra/overrides.yaml", ".hydra/config.yaml", "train.log")
+    before = {name: (lora_run / name).read_bytes() for name in files}
+    proc = run_train([*FAST, "adapter.r=4"], lora_run)
     assert proc.returncode == 2
     assert "never overwritten" in proc.stderr and str(lora_run) in proc.stderr
-    assert (lora_run / "summary.json").read_bytes() == before
+    assert {name: (lora_run / name).read_bytes() for name in files} == before
 
 
 def test_resume_continues_from_the_checkpoint_in_a_new_dir(lora_run, tmp_path):

@@ -18,10 +18,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from dsft.config import ConfigError, validate
 from dsft.config.validate import in_multirun, resolve_resume_checkpoint
+from dsft.training.hydra_callbacks import RUN_MARKERS
 
 log = logging.getLogger(__name__)
-
-RUN_FILES = ("summary.json", "adapter", "checkpoints")
 
 
 def run(cfg: DictConfig) -> float:
@@ -66,7 +65,7 @@ def run(cfg: DictConfig) -> float:
 
 def ensure_fresh_run_dir(run_dir: Path) -> None:
     """Refuse to write into a dir that already holds a run: nothing a user made is overwritten."""
-    taken = [name for name in RUN_FILES if (run_dir / name).exists()]
+    taken = [name for name in RUN_MARKERS if (run_dir / name).exists()]
     if taken:
         raise ConfigError(
             "hydra.run.dir",

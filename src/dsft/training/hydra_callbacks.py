@@ -1,0 +1,32 @@
+"""Hydra callbacks: checks that must run before Hydra writes anything into a run dir."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+# What a run that got as far as training leaves (a dir with only Hydra's .hydra/ and a log is an
+# attempt that failed before training: reusing it loses nothing).
+RUN_MARKERS = ("summary.json", "adapter", "checkpoints", "csv")
+
+
+class ProtectExistingRuns(Callback):
+    """Refuse `hydra.run.dir=<a dir that holds a run>` before Hydra rewrites its .hydra/ files
+    and log: runs are never overwritten."""
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        run_dir = Path(config.hydra.run.dir)
+        taken = [name for name in RUN_MARKERS if (run_dir / name).exists()]
+        if taken:
+            print(
+                f"Invalid config: hydra.run.dir: {run_dir} already holds a run "
+                f"({', '.join(taken)}). Runs are never overwritten: drop the hydra.run.dir "
+                "override (each run gets a new dir) or pick a new dir; to continue that run, "
+                "pass resume=<that dir>.",
+                file=sys.stderr,
+            )
+            raise SystemExit(2)
