@@ -96,3 +96,12 @@ def test_typos_and_wrong_types_fail_at_composition(override, fragment):
     with pytest.raises((ConfigCompositionException, OmegaConfBaseException)) as err:
         compose_config([override])
     assert fragment in str(err.value) or fragment in str(err.value.__cause__)
+
+
+def test_mla_targets_follow_the_models_q_lora_rank():
+    # DeepSeek-V2-Lite has no q-LoRA: q_proj exists, q_a_proj does not (and V3 the reverse).
+    validate(compose_config(["model=deepseek_v2_lite", "adapter.target_modules=[q_proj]"]))
+    with pytest.raises(ConfigError, match="q_a_proj not in the deepseek_v2 architecture"):
+        validate(compose_config(["model=deepseek_v2_lite", "adapter.target_modules=[q_a_proj]"]))
+    with pytest.raises(ConfigError, match="q_proj not in the deepseek_v3 architecture"):
+        validate(compose_config(["model=deepseek_v3", "adapter.target_modules=[q_proj]"]))

@@ -40,6 +40,9 @@ class ModelConfig:
     default_target_preset: str = "all_linear"
     # transformers config kwargs for a tiny random-init model (null for real checkpoints).
     random_init: dict[str, Any] | None = None
+    # The real checkpoint's config.json shape values (hidden size, layers, heads, experts, vocab),
+    # so planners and validation know the model without downloading it.
+    architecture: dict[str, Any] | None = None
     # Seed for the random init, so every machine builds the same tiny model.
     random_init_seed: int = 0
     trust_remote_code: bool = False

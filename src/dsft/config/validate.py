@@ -74,9 +74,20 @@ def _validate_model(model: DictConfig) -> None:
             f"{model.default_target_preset!r} is not one of model.lora_targets: "
             f"{', '.join(model.lora_targets) or '(none defined)'}.",
         )
-    valid = LINEAR_MODULE_NAMES[model.family]
+    valid = linear_module_names(model)
     for preset, names in model.lora_targets.items():
         _check_target_names(f"model.lora_targets.{preset}", list(names), model.family, valid)
+
+
+def linear_module_names(model: DictConfig) -> tuple[str, ...]:
+    """The Linear module names of this model: its family's, narrowed by its shape when known
+    (MLA has q_proj without q-LoRA, q_a_proj/q_b_proj with it)."""
+    names = LINEAR_MODULE_NAMES[model.family]
+    shape = model.architecture or model.random_init
+    if shape is None or "kv_lora_rank" not in shape:
+        return names
+    dropped = {"q_proj"} if shape.get("q_lora_rank") else {"q_a_proj", "q_b_proj"}
+    return tuple(n for n in names if n not in dropped)
 
 
 def _check_target_names(key: str, names: list[str], family: str, valid: tuple[str, ...]) -> None:
@@ -112,7 +123,7 @@ def _validate_adapter(adapter: DictConfig, model: DictConfig, hardware: DictConf
             "adapter.target_modules",
             list(adapter.target_modules),
             model.family,
-            LINEAR_MODULE_NAMES[model.family],
+            linear_module_names(model),
         )
     elif adapter.target_preset != "default" and adapter.target_preset not in model.lora_targets:
         raise ConfigError(
