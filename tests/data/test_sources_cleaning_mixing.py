@@ -131,3 +131,16 @@ def test_mixing_shares_match_the_weights():
     first_a = [i for src, i in drawn if src == "a"][:50]
     assert sorted(first_a) == list(range(50))
     assert mix(pools, weights, 2000, seed=0) == drawn  # deterministic
+
+
+def test_reasoning_is_read_from_both_formats():
+    chat = {
+        "messages": [
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "a", "reasoning_content": "because"},
+        ]
+    }
+    alpaca = {"instruction": "q", "output": "a", "reasoning": "since"}
+    (c,) = to_conversations([chat], ["r1"], "conversations")
+    (a,) = to_conversations([alpaca], ["r2"], "alpaca")
+    assert c[-1].reasoning == "because" and a[-1].reasoning == "since"

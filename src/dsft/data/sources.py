@@ -4,8 +4,10 @@ A source is a file (.jsonl, .json, .csv, .parquet), a folder of such files, a da
 written by `datasets.save_to_disk`, or `hf:<name>` for a dataset on the Hugging Face hub. Rows
 are mapped to one of three formats:
 
-    alpaca         instruction, input, output (+ optional system, history [[user, assistant]...])
-    conversations  messages: [{role, content}] (OpenAI) or [{from, value}] (ShareGPT)
+    alpaca         instruction, input, output (+ optional system, reasoning, history
+                   [[user, assistant]...])
+    conversations  messages: [{role, content[, reasoning_content]}] (OpenAI / DeepSeek API) or
+                   [{from, value}] (ShareGPT)
     text           text: plain text for continued pre-training (loss on every token)
 
 `columns` renames fields: `{instruction: question, output: answer}` reads `question`/`answer`.
@@ -189,7 +191,8 @@ def _alpaca(row: dict[str, Any], where: str, system_prompt: str | None) -> list[
         if not (isinstance(turn, (list, tuple)) and len(turn) == 2):
             raise DataError(f"{where}: 'history' must be a list of [user, assistant] pairs.")
         messages += [Message("user", str(turn[0])), Message("assistant", str(turn[1]))]
-    return [*messages, Message("user", prompt), Message("assistant", answer)]
+    reasoning = row.get("reasoning") or None
+    return [*messages, Message("user", prompt), Message("assistant", answer, reasoning)]
 
 
 def _conversation(row: dict[str, Any], where: str, system_prompt: str | None) -> list[Message]:
@@ -208,7 +211,8 @@ def _conversation(row: dict[str, Any], where: str, system_prompt: str | None) ->
                 f"{where}: message {i} needs a role (system/user/assistant, or ShareGPT "
                 f"human/gpt) and a text content; got {turn!r:.80}."
             )
-        messages.append(Message(_SHAREGPT_ROLES[role], content))
+        reasoning = turn.get("reasoning_content") or turn.get("reasoning") or None
+        messages.append(Message(_SHAREGPT_ROLES[role], content, reasoning))
     if system_prompt and messages[0].role != "system":
         messages.insert(0, Message("system", system_prompt))
     if not any(m.role == "assistant" for m in messages):

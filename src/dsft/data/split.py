@@ -13,7 +13,9 @@ from dsft.models.chat_templates import Message
 
 def content_key(messages: list[Message]) -> str:
     """A stable text key for a conversation."""
-    return "\x1e".join(f"{m.role}\x1f{m.content}" for m in messages)
+    return "\x1e".join(
+        f"{m.role}\x1f{m.content}" + (f"\x1f{m.reasoning}" if m.reasoning else "") for m in messages
+    )
 
 
 def hash_fraction(key: str, salt: str = "dsft-split") -> float:

@@ -33,7 +33,12 @@ def tokenize_conversations(
     """
     if not conversations:
         return [], 0
-    rendered = [template.render(messages) for messages in conversations]
+    try:
+        rendered = [template.render(messages) for messages in conversations]
+    except ValueError as err:  # e.g. reasoning for a template without a think block
+        from dsft.data.reading import DataError
+
+        raise DataError(str(err)) from None
     texts = [text for segments in rendered for text, _ in segments]
     ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
     examples, dropped, cursor = [], 0, 0

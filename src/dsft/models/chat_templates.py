@@ -3,8 +3,10 @@
 A template turns a conversation into (text, trainable) segments; the data pipeline tokenizes each
 segment on its own, so the loss mask follows segment boundaries exactly.
 
-deepseek_v3 (V3, R1, R1-Distill):  <BOS>{system}<｜User｜>{user}<｜Assistant｜>{answer}<EOS>
-deepseek_llm (LLM / Coder 7B):     <BOS>{system}\\n\\nUser: {user}\\n\\nAssistant: {answer}<EOS>
+deepseek_v3 (V3):                  <BOS>{system}<｜User｜>{user}<｜Assistant｜>{answer}<EOS>
+deepseek_r1 (R1, R1-Distill):      the same, and an answer with reasoning is
+                                   <think>\\n{reasoning}\\n</think>\\n\\n{answer}<EOS>
+deepseek_llm (LLM 7B, V2):         <BOS>{system}\\n\\nUser: {user}\\n\\nAssistant: {answer}<EOS>
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ Segment = tuple[str, bool]  # (text, trainable)
 class Message:
     role: str  # system | user | assistant | text (plain text for continued pre-training)
     content: str
+    # An assistant's chain of thought (R1 style); rendered only by templates with a think block.
+    reasoning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class ChatTemplate:
     user_prefix: str
     user_suffix: str  # also opens the assistant turn
     assistant_prefix: str = ""
+    # Whether answers may carry reasoning, rendered as <think>...</think> before the answer.
+    thinks: bool = False
 
     def render(self, messages: list[Message]) -> list[Segment]:
         """Segments for a conversation; assistant answers (and their EOS) are trainable."""
@@ -42,12 +48,22 @@ class ChatTemplate:
             elif message.role == "user":
                 segments.append((self.user_prefix + message.content + self.user_suffix, False))
             elif message.role == "assistant":
-                segments.append((self.assistant_prefix + message.content + self.eos, True))
+                segments.append((self.assistant_prefix + self._answer(message) + self.eos, True))
             elif message.role == "text":  # continued pre-training: plain text, all trained
                 segments.append((message.content + self.eos, True))
             else:
                 raise ValueError(f"unknown role {message.role!r}; use system, user or assistant")
         return segments
+
+    def _answer(self, message: Message) -> str:
+        if not message.reasoning:  # no reasoning: no think block (never an empty one)
+            return message.content
+        if not self.thinks:
+            raise ValueError(
+                f"an answer carries reasoning, but the {self.name} chat template has no think "
+                "block; use model.chat_template=deepseek_r1 or drop the reasoning field."
+            )
+        return f"<think>\n{message.reasoning}\n</think>\n\n{message.content}"
 
 
 _BOS = "<｜begin▁of▁sentence｜>"
@@ -62,6 +78,16 @@ TEMPLATES: dict[str, ChatTemplate] = {
         system_suffix="",
         user_prefix="<｜User｜>",
         user_suffix="<｜Assistant｜>",
+    ),
+    "deepseek_r1": ChatTemplate(
+        name="deepseek_r1",
+        bos=_BOS,
+        eos=_EOS,
+        system_prefix="",
+        system_suffix="",
+        user_prefix="<｜User｜>",
+        user_suffix="<｜Assistant｜>",
+        thinks=True,
     ),
     "deepseek_llm": ChatTemplate(
         name="deepseek_llm",
