@@ -11,7 +11,7 @@ deepseek_llm (LLM 7B, V2):         <BOS>{system}\\n\\nUser: {user}\\n\\nAssistan
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 Segment = tuple[str, bool]  # (text, trainable)
 
@@ -79,16 +79,6 @@ TEMPLATES: dict[str, ChatTemplate] = {
         user_prefix="<｜User｜>",
         user_suffix="<｜Assistant｜>",
     ),
-    "deepseek_r1": ChatTemplate(
-        name="deepseek_r1",
-        bos=_BOS,
-        eos=_EOS,
-        system_prefix="",
-        system_suffix="",
-        user_prefix="<｜User｜>",
-        user_suffix="<｜Assistant｜>",
-        thinks=True,
-    ),
     "deepseek_llm": ChatTemplate(
         name="deepseek_llm",
         bos=_BOS,
@@ -100,6 +90,10 @@ TEMPLATES: dict[str, ChatTemplate] = {
         assistant_prefix=" ",
     ),
 }
+
+
+# R1 and its distills: V3's markers, plus the think block.
+TEMPLATES["deepseek_r1"] = replace(TEMPLATES["deepseek_v3"], name="deepseek_r1", thinks=True)
 
 
 def get_template(name: str) -> ChatTemplate:
