@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from dsft.tracking.compare import CompareError, RunRecord
+from dsft.tracking.run_records import CompareError, RunRecord
 
 PREFIX = "wandb:"
 # Config keys that differ between runs without being hyper-parameters.
