@@ -37,7 +37,7 @@ def run(cfg: DictConfig) -> float:
     except ConfigError as err:
         log.error("Invalid config: %s", err)
         if in_multirun():  # fail this job only, with a record; the sweep goes on
-            from dsft.tracking.run_record import write_json_atomic
+            from dsft.tracking.run_summary import write_json_atomic
 
             if not (run_dir / "summary.json").exists():
                 run_dir.mkdir(parents=True, exist_ok=True)
@@ -219,7 +219,7 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
 
 
 def _git(root_dir: str) -> dict[str, Any]:
-    from dsft.tracking.run_record import git_commit
+    from dsft.tracking.run_summary import git_commit
 
     return git_commit(root_dir)
 
@@ -258,7 +258,7 @@ def build_loggers(logger_cfg: dict[str, Any]) -> list:
 
 def _finish(record: dict[str, Any], run_dir: Path, started: float, scope: dict[str, Any]) -> None:
     """Write summary.json and close the loggers (wandb.finish), whatever happened."""
-    from dsft.tracking.run_record import (
+    from dsft.tracking.run_summary import (
         package_versions,
         peak_gpu_mb,
         peak_rss_mb,

@@ -36,7 +36,7 @@ def compose_stages(cfg: DictConfig, run_dir: Path) -> list[tuple[str, Path, Dict
 
 def run_stages(stages: list[tuple[str, Path, DictConfig]], run_dir: Path, train_fn) -> float:
     """Train each stage from the previous stage's adapter; returns the last val loss."""
-    from dsft.tracking.run_record import write_json_atomic
+    from dsft.tracking.run_summary import write_json_atomic
 
     summary = {"status": "running", "stages": []}
     previous_adapter = None
