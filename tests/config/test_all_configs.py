@@ -45,3 +45,12 @@ def test_default_config_is_the_embedded_cpu_job():
 @pytest.mark.parametrize("path", SWEEP_FILES, ids=[p.name for p in SWEEP_FILES])
 def test_sweep_files_parse(path):
     assert yaml.safe_load(path.read_text()) is not None
+
+
+MODELS = sorted(p.stem for p in (CONF / "model").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("adapter", ["dora", "pissa", "rslora"])
+@pytest.mark.parametrize("model", MODELS)
+def test_lora_variants_compose_with_every_model(model, adapter):
+    validate(compose_config([f"model={model}", f"adapter={adapter}"]))

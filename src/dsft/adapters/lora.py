@@ -7,7 +7,10 @@ QLoRA is LoRA over a 4-bit quantized base: the quantization happens when the bas
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
@@ -42,8 +45,15 @@ def build_lora_config(adapter_cfg: dict[str, Any], target_modules: list[str]) ->
         lora_dropout=adapter_cfg["dropout"],
         target_modules=target_modules,
         bias=adapter_cfg.get("bias", "none"),
+        use_dora=adapter_cfg.get("use_dora", False),
+        use_rslora=adapter_cfg.get("use_rslora", False),
+        init_lora_weights=_init_weights(adapter_cfg.get("init", "default")),
         task_type="CAUSAL_LM",
     )
+
+
+def _init_weights(init: str) -> bool | str:
+    return True if init == "default" else init
 
 
 def wrap_with_lora(
@@ -111,3 +121,28 @@ def describe_adapters(model: PeftModel) -> str:
         f"LoRA on {sum(counts.values())} modules ({modules}); trainable parameters: "
         f"{trainable:,} of {total:,} ({100 * trainable / total:.2f}%)"
     )
+
+
+def save_adapter(model: PeftModel, target: Path, pissa_initial: Path | None = None) -> None:
+    """Save the adapter in PEFT format via a temp dir and a rename.
+
+    The frozen base (lm_head included) comes from its source, so only adapter weights are
+    saved. A PiSSA adapter is converted to a plain LoRA (of rank 2r) relative to the original
+    base, so it loads onto the unmodified checkpoint like any other adapter.
+    """
+    staging = target.with_name(f".{target.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    kwargs: dict[str, Any] = {"save_embedding_layers": False}
+    if pissa_initial is not None:
+        kwargs["path_initial_model_for_weight_conversion"] = str(pissa_initial)
+    model.save_pretrained(staging, **kwargs)
+    os.replace(staging, target)
+
+
+def save_pissa_initial(model: PeftModel, target: Path) -> Path:
+    """PiSSA moves the principal components of W into A and B; the adapter as initialised is
+    what lets `save_adapter` express the trained one relative to the original base."""
+    for config in model.peft_config.values():
+        config.init_lora_weights = True  # reloading the initial adapter must not redo the SVD
+    model.save_pretrained(target, save_embedding_layers=False)
+    return target

@@ -73,6 +73,12 @@ class AdapterConfig:
     # Explicit module names; when set they replace the preset.
     target_modules: list[str] | None = None
     bias: str = "none"  # none | all | lora_only
+    # LoRA variants (any method built on LoRA, qlora included):
+    use_dora: bool = False  # DoRA: a learned magnitude per output feature, direction by LoRA
+    use_rslora: bool = False  # rank-stabilised scale alpha / sqrt(r) instead of alpha / r
+    # Initialisation of A and B: default (B = 0), gaussian, pissa (principal singular vectors of
+    # W; the base keeps the residual), pissa_niter_<n> (fast randomised SVD).
+    init: str = "default"
     quantization: QuantizationConfig | None = None
     # A saved adapter dir (PEFT format) to continue training from, e.g. an earlier stage's.
     init_from: str | None = None

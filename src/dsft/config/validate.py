@@ -144,7 +144,27 @@ def _validate_adapter(adapter: DictConfig, model: DictConfig, hardware: DictConf
         )
     )
     moe_mlp = {"gate_proj", "up_proj", "down_proj"} & set(targets)
-    if model.family in ("deepseek_v2", "deepseek_v3") and moe_mlp and adapter.dropout > 0:
+    fused_experts = model.family in ("deepseek_v2", "deepseek_v3") and bool(moe_mlp)
+    if not (
+        adapter.init in ("default", "gaussian", "pissa") or adapter.init.startswith("pissa_niter_")
+    ):
+        raise ConfigError(
+            "adapter.init",
+            f"unknown init {adapter.init!r}; use default, gaussian, pissa or pissa_niter_<n>.",
+        )
+    for key, on in (("use_dora", adapter.use_dora), ("init", adapter.init.startswith("pissa"))):
+        if on and fused_experts:
+            raise ConfigError(
+                f"adapter.{key}",
+                f"{'DoRA' if key == 'use_dora' else 'PiSSA'} is not supported by peft on the fused "
+                f"MoE experts of {model.family}, which {', '.join(sorted(moe_mlp))} reach. Use "
+                "adapter.target_preset=mla (attention only) or list targets without them.",
+            )
+    if adapter.method == "qlora" and adapter.init.startswith("pissa"):
+        raise ConfigError(
+            "adapter.init", "PiSSA needs the full-precision weights; it cannot start from 4-bit."
+        )
+    if fused_experts and adapter.dropout > 0:
         raise ConfigError(
             "adapter.dropout",
             f"must be 0 when LoRA targets {', '.join(sorted(moe_mlp))} on {model.family}: the "

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import lightning as L
 import torch
 from hydra.utils import instantiate
 
-from dsft.adapters.lora import count_parameters, wrap_with_lora
+from dsft.adapters.lora import count_parameters, save_pissa_initial, wrap_with_lora
 from dsft.data.packing import block_causal_mask
 from dsft.models.loading import load_base_model
 from dsft.training.loss import selected_token_loss_sum
@@ -39,6 +41,7 @@ class LoRAFineTuneModule(L.LightningModule):
         super().__init__()
         self.save_hyperparameters()
         self.model = None
+        self.pissa_initial: Path | None = None  # PiSSA's initial adapter, for the final save
         self.trainable_parameters = 0
         self._val_loss_sum = torch.zeros(())
         self._val_tokens = 0
@@ -61,6 +64,9 @@ class LoRAFineTuneModule(L.LightningModule):
             device=str(self.trainer.strategy.root_device) if self._trainer else None,
         )
         self.model = wrap_with_lora(base, hp.adapter, hp.model, hp.gradient_checkpointing)
+        if str(hp.adapter.get("init", "default")).startswith("pissa"):
+            target = Path(tempfile.mkdtemp(prefix="dsft-pissa-")) / "initial"
+            self.pissa_initial = save_pissa_initial(self.model, target)
         self.model.train()  # from_pretrained returns eval mode; LoRA dropout must be active
         self.trainable_parameters, _ = count_parameters(self.model)
 

@@ -106,6 +106,7 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
     from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor
     from lightning.pytorch.loggers import TensorBoardLogger
 
+    from dsft.adapters.lora import save_adapter
     from dsft.data.datamodule import InstructionDataModule
     from dsft.data.reading import DataError
     from dsft.models.loading import load_model_tokenizer, resolve_model_source
@@ -202,7 +203,7 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
             trainer.test(module, datamodule=datamodule, verbose=False)
             record["final_test_loss"] = _metric(trainer, "test/loss")
         if trainer.is_global_zero:
-            save_adapter(module.model, run_dir / "adapter")
+            save_adapter(module.model, run_dir / "adapter", module.pissa_initial)
         for lg in loggers:
             if isinstance(lg, TensorBoardLogger):  # its hparams view needs the result metrics
                 lg.log_hyperparams(plain, {"hp/final_val_loss": val_loss})
@@ -235,18 +236,6 @@ def _final_val_loss(trainer, module, datamodule) -> float:
     if last_val_step != trainer.global_step or "val/loss" not in trainer.callback_metrics:
         trainer.validate(module, datamodule=datamodule, verbose=False)
     return float(trainer.callback_metrics["val/loss"])
-
-
-def save_adapter(model, target: Path) -> None:
-    """Save the adapter in PEFT format via a temp dir and a rename."""
-    import os
-    import shutil
-
-    staging = target.with_name(f".{target.name}.partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    # The frozen base (lm_head included) comes from its source; only adapter weights are saved.
-    model.save_pretrained(staging, save_embedding_layers=False)
-    os.replace(staging, target)
 
 
 def build_loggers(logger_cfg: dict[str, Any]) -> list:
