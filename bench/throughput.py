@@ -32,17 +32,6 @@ from common import (  # noqa: E402
     train_small_vocab_tokenizer,
 )
 
-TARGETS_V3 = [
-    "q_a_proj",
-    "q_b_proj",
-    "kv_a_proj_with_mqa",
-    "kv_b_proj",
-    "o_proj",
-    "gate_proj",
-    "up_proj",
-    "down_proj",
-    "lm_head",
-]
 # What each side reports per measurement (medians over the repeats).
 MEASURES = (
     "tokens_per_s",
@@ -52,7 +41,6 @@ MEASURES = (
     "final_train_loss",
     "final_val_loss",
 )
-TARGETS_QWEN = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
 def bench_data(work: Path, concat: int) -> str:
@@ -98,7 +86,7 @@ def scenarios(args, work: Path) -> list[dict]:
                 name="qwen2-1.5b-shape",
                 model="bench_qwen2_1_5b_shape",
                 extra=[],
-                targets=TARGETS_QWEN,
+                preset="all_linear",
                 device="cuda",
                 precision="bf16-mixed",
                 batch_size=16,
@@ -113,7 +101,7 @@ def scenarios(args, work: Path) -> list[dict]:
             name="vocab-129k",
             model="deepseek_v3_tiny",
             extra=[],
-            targets=TARGETS_V3,
+            preset="all_linear_and_head",
             device="cpu",
             precision="32-true",
         ),
@@ -121,7 +109,7 @@ def scenarios(args, work: Path) -> list[dict]:
             common,
             name="vocab-8k",
             model="deepseek_v3_tiny",
-            targets=TARGETS_V3,
+            preset="all_linear_and_head",
             extra=["model.random_init.vocab_size=8192", f"model.tokenizer={small}"],
             device="cpu",
             precision="32-true",
@@ -148,7 +136,7 @@ def dsft_overrides(s: dict) -> list[str]:
         f"adapter.r={s['r']}",
         f"adapter.alpha={s['alpha']}",
         "adapter.dropout=0",
-        f"adapter.target_modules=[{','.join(s['targets'])}]",
+        f"adapter.target_preset={s['preset']}",
         f"optimizer.lr={s['lr']}",
         f"optimizer.warmup_steps={s['warmup_steps']}",
         "optimizer.weight_decay=0",
@@ -203,6 +191,8 @@ def model_source(s: dict) -> tuple[str, str, dict]:
     data = OmegaConf.to_container(cfg.data, resolve=True)
     model = OmegaConf.to_container(cfg.model, resolve=True)
     source = resolve_model_source(model, cfg.paths.cache_dir)
+    # The baseline puts LoRA on the same modules: the preset's, read from the model config.
+    s["targets"] = list(model["lora_targets"][s["preset"]])
     return source, model.get("tokenizer") or source, model["random_init"], data
 
 

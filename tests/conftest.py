@@ -20,6 +20,17 @@ from dsft.config import register_configs  # noqa: E402
 
 register_configs()
 
+# A tiny random Llama for unit tests that need a real model (built in milliseconds).
+TINY_LLAMA = dict(
+    vocab_size=512,
+    hidden_size=64,
+    intermediate_size=128,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    num_key_value_heads=2,
+    max_position_embeddings=256,
+)
+
 # Tiny limits that keep a CLI training run to seconds on a 2-core CPU.
 FAST = [
     "train.max_steps=6",

@@ -10,17 +10,10 @@ from dsft.data.packing import pack_examples
 from dsft.data.tokenize import IGNORE_INDEX, TokenizedExample
 from dsft.models.loading import resolve_model_source
 from dsft.training.module import LoRAFineTuneModule
+from tests.conftest import TINY_LLAMA
 
 ARCHITECTURES = {
-    "llama": dict(
-        vocab_size=512,
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=256,
-    ),
+    "llama": TINY_LLAMA,
     "deepseek_v3": dict(
         vocab_size=512,
         hidden_size=64,

@@ -12,16 +12,8 @@ from dsft.data.collate import PadCollator
 from dsft.data.tokenize import IGNORE_INDEX, TokenizedExample
 from dsft.models.loading import resolve_model_source
 from dsft.training.module import LoRAFineTuneModule
+from tests.conftest import TINY_LLAMA
 
-LLAMA = dict(
-    vocab_size=512,
-    hidden_size=64,
-    intermediate_size=128,
-    num_hidden_layers=2,
-    num_attention_heads=4,
-    num_key_value_heads=2,
-    max_position_embeddings=256,
-)
 VARIANTS = {
     "rslora": {"use_rslora": True},
     "dora": {"use_dora": True},
@@ -44,7 +36,7 @@ def test_variant_trains_saves_reloads_and_merges(variant, model_cache, tmp_path)
         "name": "variants-llama",
         "family": "llama",
         "dtype": "float32",
-        "random_init": LLAMA,
+        "random_init": TINY_LLAMA,
         "random_init_seed": 0,
         "tokenizer": None,
         "lora_targets": {"all": ["q_proj", "v_proj", "gate_proj", "down_proj"]},
