@@ -13,6 +13,8 @@ from tests.conftest import CONF
 PUBLISHED = {
     "deepseek_llm_7b": 6.91,
     "deepseek_llm_7b_chat": 6.91,
+    "deepseek_coder_6_7b_base": 6.74,
+    "deepseek_coder_6_7b_instruct": 6.74,
     "deepseek_r1_distill_qwen_1_5b": 1.78,
     "deepseek_r1_distill_qwen_7b": 7.62,
     "deepseek_r1_distill_qwen_14b": 14.8,
@@ -23,6 +25,7 @@ PUBLISHED = {
     "deepseek_v2_lite": 15.7,
     "deepseek_v2_lite_chat": 15.7,
     "deepseek_v3": 671,
+    "deepseek_v3_1": 671,
     "deepseek_r1": 671,
 }
 ENTRIES = sorted(

@@ -59,10 +59,27 @@ class QuantizationConfig:
 
 
 @dataclass
-class AdapterConfig:
-    """The parameter-efficient adapter put on the frozen base."""
+class AdaLoraSchedule:
+    """AdaLoRA's rank schedule: start every adapter at rank `adapter.r`, prune to `target_r` on
+    average. Step counts are fractions of `train.max_steps`, so they follow the run's length."""
 
-    method: str = "lora"  # lora | qlora
+    target_r: int = 8  # average rank left after pruning
+    warmup_fraction: float = 0.1  # steps at full rank before pruning starts (peft's tinit)
+    final_fraction: float = 0.2  # last steps with the ranks fixed (peft's tfinal)
+    interval: int = 10  # steps between two rank re-allocations (peft's deltaT)
+    orth_reg_weight: float = 0.5  # weight of the orthogonality penalty on A and B
+
+
+@dataclass
+class AdapterConfig:
+    """What trains on top of the frozen base: an adapter, some layers, or everything.
+
+    Methods: lora, qlora (LoRA on a 4-bit base), adalora (LoRA whose ranks are pruned during
+    training), freeze (train whole decoder layers, the rest frozen), full (train every weight:
+    small models only). The LoRA keys below apply to lora, qlora and adalora.
+    """
+
+    method: str = "lora"  # lora | qlora | adalora | freeze | full
     r: int = 16
     alpha: float = 32.0
     # When set, alpha = alpha_ratio * r (keeps the LoRA scale alpha / r fixed across a rank sweep).
@@ -80,6 +97,12 @@ class AdapterConfig:
     # W; the base keeps the residual), pissa_niter_<n> (fast randomised SVD).
     init: str = "default"
     quantization: QuantizationConfig | None = None
+    # adapter=adalora: its rank schedule.
+    adalora: AdaLoraSchedule | None = None
+    # adapter=freeze: train the last N decoder layers ...
+    trainable_layers: int | None = None
+    # ... or train every decoder layer except these indices, e.g. [0, 1, 2, 3, 4].
+    freeze_layers: list[int] | None = None
     # A saved adapter dir (PEFT format) to continue training from, e.g. an earlier stage's.
     init_from: str | None = None
 
@@ -142,6 +165,8 @@ class DataConfig:
     truncation: str = "right"
     # Train on the prompt tokens too (off: loss only on the assistant's answers).
     loss_on_prompt: bool = False
+    # Multi-turn conversations: loss on the final assistant turn only (off: on every answer).
+    loss_on_last_turn_only: bool = False
     # Several short examples per row, isolated by a block-diagonal attention mask.
     packing: bool = False
     # Batch examples of similar length together (less padding, same examples per epoch).

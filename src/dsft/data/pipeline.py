@@ -147,6 +147,7 @@ def _prepare(cfg: dict[str, Any], tokenizer, template: ChatTemplate, seed: int) 
         max_length=cfg["max_length"],
         loss_on_prompt=cfg.get("loss_on_prompt", False),
         truncation=cfg.get("truncation", "right"),
+        last_turn_only=cfg.get("loss_on_last_turn_only", False),
     )
     tokenized = {}
     for split, conversations in (("train", train), ("val", val), ("test", test)):

@@ -24,17 +24,19 @@ def tokenize_conversations(
     max_length: int,
     loss_on_prompt: bool = False,
     truncation: str = "right",
+    last_turn_only: bool = False,
 ) -> tuple[list[TokenizedExample], int]:
     """Tokenize every conversation; returns (examples, number dropped for having no loss tokens).
 
     Each template segment is tokenized separately (all segments in one batched call), so the label
     mask follows the segment boundaries. Examples longer than `max_length` are cut at the end
     (`truncation="right"`) or skipped (`"drop"`); both count as dropped when no answer is left.
+    `last_turn_only` trains only the final assistant turn of multi-turn conversations.
     """
     if not conversations:
         return [], 0
     try:
-        rendered = [template.render(messages) for messages in conversations]
+        rendered = [template.render(messages, last_turn_only) for messages in conversations]
     except ValueError as err:  # e.g. reasoning for a template without a think block
         from dsft.data.reading import DataError
 

