@@ -31,6 +31,11 @@ def test_default_preset_trains_both_lora_matrices_of_the_routed_experts(model_ca
     assert any("experts" in n and "lora_A" in n for n in trainable)
     assert any("experts" in n and "lora_B" in n for n in trainable)
     assert not any(".mlp.gate." in n for n in trainable)  # the router is never adapted
+    # The same names also reach the dense MLP (layer 0) and the shared experts: peft 0.21 alone
+    # would move them to the routed experts only (huggingface/peft#3711).
+    for module_path in ("layers.0.mlp", "layers.1.mlp.shared_experts"):
+        for proj in ("gate_proj", "up_proj", "down_proj"):
+            assert any(f"{module_path}.{proj}.lora_B" in n for n in trainable), (module_path, proj)
 
     before = {
         n: p.detach().clone()

@@ -50,7 +50,7 @@ def test_sweep_files_parse(path):
 MODELS = sorted(p.stem for p in (CONF / "model").glob("*.yaml"))
 
 
-@pytest.mark.parametrize("adapter", ["dora", "pissa", "rslora"])
+@pytest.mark.parametrize("adapter", ["adalora", "dora", "freeze", "full", "pissa", "rslora"])
 @pytest.mark.parametrize("model", MODELS)
 def test_lora_variants_compose_with_every_model(model, adapter):
     validate(compose_config([f"model={model}", f"adapter={adapter}"]))

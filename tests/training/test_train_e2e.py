@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 import yaml
-from peft import PeftModel
 from transformers import AutoModelForCausalLM
 
+from dsft.adapters.lora import load_adapter
 from dsft.data.datamodule import InstructionDataModule
 from dsft.models.loading import load_model_tokenizer, resolve_model_source
 from tests.conftest import FAST, assert_ok, read_summary, run_train
@@ -74,7 +74,7 @@ def test_saved_adapter_reproduces_final_val_loss(lora_run):
     cfg = yaml.safe_load((lora_run / "config.yaml").read_text())
     source = resolve_model_source(cfg["model"], cfg["paths"]["cache_dir"])
     base = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32)
-    model = PeftModel.from_pretrained(base, lora_run / "adapter").eval()
+    model = load_adapter(base, lora_run / "adapter").eval()
     data = InstructionDataModule(
         cfg["data"],
         load_model_tokenizer(cfg["model"], source),

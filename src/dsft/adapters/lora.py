@@ -1,7 +1,8 @@
-"""LoRA and QLoRA: a peft LoraConfig from the adapter config, and the wrapped model.
+"""LoRA, QLoRA and AdaLoRA: a peft config from the adapter config, and the wrapped model.
 
 QLoRA is LoRA over a 4-bit quantized base: the quantization happens when the base is loaded
-(dsft.models.loading); here it only changes how the base is prepared for training.
+(dsft.models.loading); here it only changes how the base is prepared for training. AdaLoRA is
+LoRA in SVD form (B E A) whose ranks are pruned during training by importance.
 """
 
 from __future__ import annotations
@@ -10,13 +11,22 @@ import logging
 import os
 import shutil
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from peft import LoraConfig, PeftModel, get_peft_model, prepare_model_for_kbit_training
+import torch
+from peft import (
+    AdaLoraConfig,
+    LoraConfig,
+    PeftModel,
+    get_peft_model,
+    prepare_model_for_kbit_training,
+)
 from transformers import PreTrainedModel
 
 from dsft.config.errors import ConfigError
+from dsft.models.architectures import FUSED_EXPERTS, fused_expert_ranks
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +47,73 @@ def lora_alpha(adapter_cfg: dict[str, Any]) -> float:
     return ratio * adapter_cfg["r"] if ratio else adapter_cfg["alpha"]
 
 
-def build_lora_config(adapter_cfg: dict[str, Any], target_modules: list[str]) -> LoraConfig:
-    """peft LoraConfig: scale alpha / r on the update B A x."""
-    return LoraConfig(
-        r=adapter_cfg["r"],
-        lora_alpha=lora_alpha(adapter_cfg),
+def build_lora_config(
+    adapter_cfg: dict[str, Any],
+    targets: list[str],
+    family: str,
+    total_steps: int | None = None,
+) -> LoraConfig:
+    """peft config: scale alpha / r on the update B A x. Fused MoE experts reached by the
+    targets go to `target_parameters`; AdaLoRA lays its rank schedule over `total_steps`."""
+    r, alpha = adapter_cfg["r"], lora_alpha(adapter_cfg)
+    common: dict[str, Any] = dict(
+        lora_alpha=alpha,
         lora_dropout=adapter_cfg["dropout"],
-        target_modules=target_modules,
+        target_modules=[t for t in targets if t not in FUSED_EXPERTS],
         bias=adapter_cfg.get("bias", "none"),
-        use_dora=adapter_cfg.get("use_dora", False),
         use_rslora=adapter_cfg.get("use_rslora", False),
         init_lora_weights=_init_weights(adapter_cfg.get("init", "default")),
         task_type="CAUSAL_LM",
     )
+    if adapter_cfg["method"] != "adalora":
+        experts = fused_expert_ranks(targets, family)
+        return LoraConfig(
+            r=r,
+            use_dora=adapter_cfg.get("use_dora", False),
+            target_parameters=sorted(experts) or None,
+            rank_pattern={k: n * r for k, n in experts.items() if n > 1},
+            alpha_pattern={k: n * alpha for k, n in experts.items() if n > 1},
+            **common,
+        )
+    if not total_steps:
+        raise ValueError("AdaLoRA needs the run's total optimizer steps (train.max_steps)")
+    schedule = adapter_cfg["adalora"]
+    return AdaLoraConfig(
+        init_r=r,
+        target_r=schedule["target_r"],
+        tinit=int(schedule["warmup_fraction"] * total_steps),
+        tfinal=int(schedule["final_fraction"] * total_steps),
+        deltaT=schedule["interval"],
+        orth_reg_weight=schedule["orth_reg_weight"],
+        total_step=total_steps,
+        **common,
+    )
+
+
+@contextmanager
+def exact_targets():
+    """Create or load adapters on exactly the targets dsft names.
+
+    peft 0.21 rewrites the targets gate_proj/up_proj/down_proj of DeepSeek-V2/V3 (a conversion
+    for adapters trained on transformers 4) to the fused routed experts *only*, so the dense MLP
+    layers and the shared experts silently get no LoRA (huggingface/peft#3711, not fixed in a
+    release yet). dsft names the fused experts itself (target_parameters), so the rewrite is
+    switched off while an adapter is created or loaded. Use `load_adapter` to load dsft adapters.
+    """
+    from peft.utils import transformers_weight_conversion as conversion
+
+    original = conversion.convert_peft_config_for_transformers
+    conversion.convert_peft_config_for_transformers = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        conversion.convert_peft_config_for_transformers = original
+
+
+def load_adapter(model: PreTrainedModel, adapter_dir: str | Path, **kwargs) -> PeftModel:
+    """`PeftModel.from_pretrained` on exactly the saved targets (see `exact_targets`)."""
+    with exact_targets():
+        return PeftModel.from_pretrained(model, str(adapter_dir), **kwargs)
 
 
 def _init_weights(init: str) -> bool | str:
@@ -61,6 +125,7 @@ def wrap_with_lora(
     adapter_cfg: dict[str, Any],
     model_cfg: dict[str, Any],
     gradient_checkpointing: bool = False,
+    total_steps: int | None = None,
 ) -> PeftModel:
     """Put LoRA on the frozen base; logs which modules got adapters and the trainable count."""
     if adapter_cfg["method"] == "qlora":
@@ -71,13 +136,15 @@ def wrap_with_lora(
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
         model.enable_input_require_grads()
     if adapter_cfg.get("init_from"):  # continue an earlier adapter (e.g. a previous stage)
-        peft_model = PeftModel.from_pretrained(model, adapter_cfg["init_from"], is_trainable=True)
+        peft_model = load_adapter(model, adapter_cfg["init_from"], is_trainable=True)
         log.info("adapter initialised from %s", adapter_cfg["init_from"])
         log.info(describe_adapters(peft_model))
         return peft_model
     targets = resolve_target_modules(adapter_cfg, model_cfg)
+    config = build_lora_config(adapter_cfg, targets, model_cfg["family"], total_steps)
     try:
-        peft_model = get_peft_model(model, build_lora_config(adapter_cfg, targets))
+        with exact_targets():
+            peft_model = get_peft_model(model, config)
     except ValueError as err:
         present = sorted({n.rsplit(".", 1)[-1] for n, _ in model.named_modules() if n})
         raise ConfigError(
@@ -86,6 +153,24 @@ def wrap_with_lora(
         ) from None
     log.info(describe_adapters(peft_model))
     return peft_model
+
+
+def adalora_orthogonality_penalty(model: PeftModel) -> torch.Tensor:
+    """AdaLoRA's regulariser, mean over its matrices of ||A A^T - I|| and ||B^T B - I||.
+
+    peft adds it inside the model's forward only when labels are passed; dsft computes its loss
+    outside the model, so the training step adds it here.
+    """
+    total, count = None, 0
+    for name, param in model.named_parameters():
+        if not param.requires_grad or not ("lora_A" in name or "lora_B" in name):
+            continue
+        cov = param @ param.T if "lora_A" in name else param.T @ param
+        eye = torch.eye(cov.shape[0], dtype=cov.dtype, device=cov.device)
+        term = torch.linalg.matrix_norm(cov - eye)
+        total = term if total is None else total + term
+        count += 1
+    return total / count if count else torch.zeros(())
 
 
 def adapted_module_counts(model: PeftModel) -> Counter:

@@ -12,10 +12,15 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from dsft.config.errors import ConfigError
-from dsft.models.architectures import LINEAR_MODULE_NAMES, SUPPORTED_FAMILIES
+from dsft.models.architectures import (
+    SUPPORTED_FAMILIES,
+    lora_target_names,
+    reaches_fused_experts,
+)
 from dsft.models.chat_templates import TEMPLATES
 
-ADAPTER_METHODS = ("lora", "qlora")
+ADAPTER_METHODS = ("lora", "qlora", "adalora", "freeze", "full")
+LORA_METHODS = ("lora", "qlora", "adalora")
 DATA_FORMATS = ("auto", "alpaca", "conversations", "text")
 QUANT_TYPES = ("nf4", "fp4")
 PRECISIONS = ("32-true", "32", "bf16-mixed", "bf16-true", "16-mixed", "16-true")
@@ -30,6 +35,12 @@ def validate(cfg: DictConfig) -> None:
     _validate_hardware(cfg.hardware)
     _validate_data(cfg.data, cfg.model, cfg.hardware)
     _validate_train(cfg.train)
+    if cfg.adapter.method == "adalora" and cfg.train.max_steps <= 0:
+        raise ConfigError(
+            "train.max_steps",
+            "AdaLoRA's rank schedule is laid out over the run's optimizer steps: set "
+            "train.max_steps (e.g. train.max_steps=300).",
+        )
     if cfg.resume is not None:
         resolve_resume_checkpoint(cfg.resume)
 
@@ -80,9 +91,10 @@ def _validate_model(model: DictConfig) -> None:
 
 
 def linear_module_names(model: DictConfig) -> tuple[str, ...]:
-    """The Linear module names of this model: its family's, narrowed by its shape when known
-    (MLA has q_proj without q-LoRA, q_a_proj/q_b_proj with it)."""
-    names = LINEAR_MODULE_NAMES[model.family]
+    """What a LoRA target may name in this model: its family's Linear modules (and fused expert
+    parameters), narrowed by its shape when known (MLA has q_proj without q-LoRA, q_a_proj and
+    q_b_proj with it)."""
+    names = lora_target_names(model.family)
     shape = model.architecture or model.random_init
     if shape is None or "kv_lora_rank" not in shape:
         return names
@@ -108,6 +120,33 @@ def _validate_adapter(adapter: DictConfig, model: DictConfig, hardware: DictConf
             "adapter.method",
             f"unknown method {adapter.method!r}; known: {', '.join(ADAPTER_METHODS)}.",
         )
+    if adapter.method in LORA_METHODS:
+        _validate_lora(adapter, model)
+    else:
+        _validate_layer_training(adapter, model)
+    if adapter.method == "qlora":
+        _validate_quantization(adapter, hardware)
+    elif adapter.quantization is not None:
+        raise ConfigError(
+            "adapter.quantization", "is only used by adapter=qlora; remove it or use adapter=qlora."
+        )
+    if adapter.method == "adalora":
+        _validate_adalora(adapter)
+    elif adapter.adalora is not None:
+        raise ConfigError(
+            "adapter.adalora", "is only used by adapter=adalora; remove it or use adapter=adalora."
+        )
+
+
+def chosen_targets(adapter: DictConfig, model: DictConfig) -> list[str]:
+    """The LoRA target names the adapter config selects (explicit list, else the preset)."""
+    if adapter.target_modules is not None:
+        return list(adapter.target_modules)
+    preset = model.default_target_preset if adapter.target_preset == "default" else None
+    return list(model.lora_targets.get(preset or adapter.target_preset, []))
+
+
+def _validate_lora(adapter: DictConfig, model: DictConfig) -> None:
     _positive("adapter.r", adapter.r, "Use a LoRA rank such as adapter.r=16.")
     _positive("adapter.alpha", adapter.alpha, "Use e.g. adapter.alpha=32 (twice the rank).")
     if adapter.alpha_ratio is not None:
@@ -131,20 +170,7 @@ def _validate_adapter(adapter: DictConfig, model: DictConfig, hardware: DictConf
             f"{adapter.target_preset!r} is not a preset of model {model.name}; "
             f"presets: default, {', '.join(model.lora_targets)}.",
         )
-    targets = (
-        list(adapter.target_modules)
-        if adapter.target_modules is not None
-        else list(
-            model.lora_targets.get(
-                model.default_target_preset
-                if adapter.target_preset == "default"
-                else adapter.target_preset,
-                [],
-            )
-        )
-    )
-    moe_mlp = {"gate_proj", "up_proj", "down_proj"} & set(targets)
-    fused_experts = model.family in ("deepseek_v2", "deepseek_v3") and bool(moe_mlp)
+    experts = reaches_fused_experts(chosen_targets(adapter, model), model.family)
     if not (
         adapter.init in ("default", "gaussian", "pissa") or adapter.init.startswith("pissa_niter_")
     ):
@@ -152,22 +178,29 @@ def _validate_adapter(adapter: DictConfig, model: DictConfig, hardware: DictConf
             "adapter.init",
             f"unknown init {adapter.init!r}; use default, gaussian, pissa or pissa_niter_<n>.",
         )
-    for key, on in (("use_dora", adapter.use_dora), ("init", adapter.init.startswith("pissa"))):
-        if on and fused_experts:
+    unsupported = (
+        ("use_dora", "DoRA", adapter.use_dora),
+        ("init", "PiSSA", adapter.init.startswith("pissa")),
+        ("method", "AdaLoRA", adapter.method == "adalora"),
+    )
+    for key, what, on in unsupported:
+        if on and experts:
             raise ConfigError(
                 f"adapter.{key}",
-                f"{'DoRA' if key == 'use_dora' else 'PiSSA'} is not supported by peft on the fused "
-                f"MoE experts of {model.family}, which {', '.join(sorted(moe_mlp))} reach. Use "
-                "adapter.target_preset=mla (attention only) or list targets without them.",
+                f"{what} is not supported by peft on the fused MoE experts of {model.family}, "
+                f"which {', '.join(experts)} reach. Use adapter.target_preset=attention "
+                "(attention only), adapter=lora, or list targets without them.",
             )
+    if adapter.method == "adalora" and adapter.use_dora:
+        raise ConfigError("adapter.use_dora", "AdaLoRA cannot be combined with DoRA.")
     if adapter.method == "qlora" and adapter.init.startswith("pissa"):
         raise ConfigError(
             "adapter.init", "PiSSA needs the full-precision weights; it cannot start from 4-bit."
         )
-    if fused_experts and adapter.dropout > 0:
+    if experts and adapter.dropout > 0:
         raise ConfigError(
             "adapter.dropout",
-            f"must be 0 when LoRA targets {', '.join(sorted(moe_mlp))} on {model.family}: the "
+            f"must be 0 when LoRA targets {', '.join(experts)} on {model.family}: the "
             "routed experts are fused 3-D parameters that peft adapts as parameters "
             "(target_parameters), which does not support LoRA dropout. Use adapter.dropout=0.",
         )
@@ -180,12 +213,76 @@ def _validate_adapter(adapter: DictConfig, model: DictConfig, hardware: DictConf
             f"no PEFT adapter at {adapter.init_from} (adapter_config.json missing); pass the "
             "`adapter/` dir of an earlier run.",
         )
-    if adapter.method == "qlora":
-        _validate_quantization(adapter, hardware)
-    elif adapter.quantization is not None:
+
+
+def _validate_layer_training(adapter: DictConfig, model: DictConfig) -> None:
+    """adapter=freeze and adapter=full train the model's own weights: no LoRA keys apply."""
+    if adapter.init_from is not None:
         raise ConfigError(
-            "adapter.quantization", "is only used by adapter=qlora; remove it or use adapter=qlora."
+            "adapter.init_from",
+            f"continues a LoRA adapter; adapter={adapter.method} trains the model's own weights. "
+            "Point model.hub_id at the earlier run's model/ dir instead.",
         )
+    if adapter.method == "full":
+        if adapter.trainable_layers is not None or adapter.freeze_layers is not None:
+            raise ConfigError(
+                "adapter.method",
+                "full trains every layer; for trainable_layers / freeze_layers use adapter=freeze.",
+            )
+        return
+    if (adapter.trainable_layers is None) == (adapter.freeze_layers is None):
+        raise ConfigError(
+            "adapter.trainable_layers",
+            "adapter=freeze needs exactly one of adapter.trainable_layers=N (train the last N "
+            "decoder layers) or adapter.freeze_layers=[0,1,...] (train all but these).",
+        )
+    shape = model.architecture or model.random_init or {}
+    layers = shape.get("num_hidden_layers")
+    if adapter.trainable_layers is not None:
+        top = layers if layers is not None else adapter.trainable_layers
+        if not 0 < adapter.trainable_layers <= top:
+            raise ConfigError(
+                "adapter.trainable_layers",
+                f"must be in 1..{top} (the model's decoder layers), "
+                f"got {adapter.trainable_layers}.",
+            )
+        return
+    frozen = list(adapter.freeze_layers)
+    bad = [i for i in frozen if i < 0 or (layers is not None and i >= layers)]
+    if bad:
+        raise ConfigError(
+            "adapter.freeze_layers",
+            f"{bad} are not decoder layer indices of {model.name}"
+            + (f" (0..{layers - 1})." if layers is not None else "."),
+        )
+    if layers is not None and len(set(frozen)) >= layers:
+        raise ConfigError(
+            "adapter.freeze_layers", f"freezes all {layers} decoder layers; nothing would train."
+        )
+
+
+def _validate_adalora(adapter: DictConfig) -> None:
+    schedule = adapter.adalora
+    if schedule is None:
+        raise ConfigError(
+            "adapter.adalora", "AdaLoRA needs its schedule section (adapter=adalora)."
+        )
+    _positive("adapter.adalora.target_r", schedule.target_r, "Use e.g. adapter.adalora.target_r=8.")
+    if schedule.target_r > adapter.r:
+        raise ConfigError(
+            "adapter.adalora.target_r",
+            f"({schedule.target_r}) must not exceed the starting rank adapter.r ({adapter.r}).",
+        )
+    _positive("adapter.adalora.interval", schedule.interval, "Use e.g. 10 steps.")
+    fractions = (schedule.warmup_fraction, schedule.final_fraction)
+    if min(fractions) < 0 or sum(fractions) >= 1:
+        raise ConfigError(
+            "adapter.adalora.warmup_fraction",
+            f"warmup_fraction + final_fraction must be in [0, 1), got {sum(fractions):g}: "
+            "some steps in between must prune ranks.",
+        )
+    if schedule.orth_reg_weight < 0:
+        raise ConfigError("adapter.adalora.orth_reg_weight", "must be >= 0.")
 
 
 def _validate_quantization(adapter: DictConfig, hardware: DictConfig) -> None:

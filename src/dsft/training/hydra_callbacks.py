@@ -11,7 +11,7 @@ from omegaconf import DictConfig
 
 # What a run that got as far as training leaves (a dir with only Hydra's .hydra/ and a log is an
 # attempt that failed before training: reusing it loses nothing).
-RUN_MARKERS = ("summary.json", "adapter", "checkpoints", "csv")
+RUN_MARKERS = ("summary.json", "adapter", "model", "checkpoints", "csv")
 
 
 class ProtectExistingRuns(Callback):

@@ -64,6 +64,8 @@ def linear_head_parts(head: nn.Module):
     if len(active) > 1:
         return None
     name = active[0]
+    if not isinstance(head.lora_A[name], nn.Linear):  # e.g. AdaLoRA's SVD form B E A
+        return None
     if head.use_dora.get(name) or not isinstance(head.lora_dropout[name], nn.Identity):
         return None
     return base.weight, head.lora_A[name].weight, head.lora_B[name].weight, head.scaling[name]

@@ -1,4 +1,5 @@
-"""The LightningModule: a frozen base with a LoRA adapter, trained on the answer tokens."""
+"""The LightningModule: a frozen base with a LoRA adapter (or some of its own layers unfrozen),
+trained on the answer tokens."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ import lightning as L
 import torch
 from hydra.utils import instantiate
 
-from dsft.adapters.lora import count_parameters, save_pissa_initial, wrap_with_lora
+from dsft.adapters.layers import train_own_weights
+from dsft.adapters.lora import (
+    adalora_orthogonality_penalty,
+    count_parameters,
+    save_pissa_initial,
+    wrap_with_lora,
+)
 from dsft.data.packing import block_causal_mask
 from dsft.models.loading import load_base_model
 from dsft.training.loss import selected_token_loss_sum
@@ -19,8 +26,12 @@ from dsft.training.loss import selected_token_loss_sum
 log = logging.getLogger(__name__)
 
 
+LORA_METHODS = ("lora", "qlora", "adalora")
+
+
 class LoRAFineTuneModule(L.LightningModule):
-    """Builds the model in `configure_model`, optimises only the adapter parameters.
+    """Builds the model in `configure_model`, optimises only its trainable parameters (the
+    adapter's, or the unfrozen layers' for adapter=freeze|full).
 
     All constructor arguments are plain dicts and strings, so the hyper-parameters saved in
     checkpoints are plain config, never modules.
@@ -37,6 +48,7 @@ class LoRAFineTuneModule(L.LightningModule):
         model_source: str,
         precision: str = "32-true",
         gradient_checkpointing: bool = False,
+        total_steps: int | None = None,
     ):
         super().__init__()
         self.save_hyperparameters()
@@ -62,17 +74,34 @@ class LoRAFineTuneModule(L.LightningModule):
             hp.precision,
             quantization=quantization,
             device=str(self.trainer.strategy.root_device) if self._trainer else None,
+            trainable_base=not self.uses_lora,
         )
-        self.model = wrap_with_lora(base, hp.adapter, hp.model, hp.gradient_checkpointing)
+        if not self.uses_lora:
+            self.model = train_own_weights(base, hp.adapter, hp.gradient_checkpointing)
+            self.model.train()
+            self.trainable_parameters, _ = count_parameters(self.model)
+            return
+        self.model = wrap_with_lora(
+            base, hp.adapter, hp.model, hp.gradient_checkpointing, hp.total_steps
+        )
         if str(hp.adapter.get("init", "default")).startswith("pissa"):
             target = Path(tempfile.mkdtemp(prefix="dsft-pissa-")) / "initial"
             self.pissa_initial = save_pissa_initial(self.model, target)
         self.model.train()  # from_pretrained returns eval mode; LoRA dropout must be active
         self.trainable_parameters, _ = count_parameters(self.model)
 
+    @property
+    def uses_lora(self) -> bool:
+        return self.hparams.adapter["method"] in LORA_METHODS
+
+    @property
+    def causal_lm(self):
+        """The transformers model (inside the peft wrapper, when there is one)."""
+        return self.model.get_base_model() if self.uses_lora else self.model
+
     def loss_sum(self, batch: dict[str, Any]) -> torch.Tensor:
         """Summed cross-entropy over the batch's answer tokens."""
-        causal_lm = self.model.get_base_model()
+        causal_lm = self.causal_lm
         attention_mask, extra = batch["attention_mask"], {}
         if "segment_ids" in batch:  # packed rows: no attention across example boundaries
             attention_mask = self._packed_mask(batch["segment_ids"])
@@ -94,10 +123,10 @@ class LoRAFineTuneModule(L.LightningModule):
 
     def _packed_mask(self, segments: torch.Tensor) -> torch.Tensor:
         """Block-diagonal causal mask: bool for SDPA, additive floats for eager attention."""
-        implementation = self.model.get_base_model().config._attn_implementation
+        implementation = self.causal_lm.config._attn_implementation
         if implementation == "sdpa":
             return block_causal_mask(segments)
-        return block_causal_mask(segments, dtype=self.model.get_base_model().dtype)
+        return block_causal_mask(segments, dtype=self.causal_lm.dtype)
 
     def training_step(self, batch: dict[str, Any], batch_idx: int) -> torch.Tensor:
         loss_sum = self.loss_sum(batch)
@@ -110,7 +139,19 @@ class LoRAFineTuneModule(L.LightningModule):
                     "diverged. Lower optimizer.lr or raise optimizer.warmup_steps."
                 )
             self.log("train/loss", mean, prog_bar=True)
-        return loss_sum / (self.loss_normalizer or tokens)
+        loss = loss_sum / (self.loss_normalizer or tokens)
+        if self.hparams.adapter["method"] == "adalora":
+            weight = self.hparams.adapter["adalora"]["orth_reg_weight"]
+            loss = loss + weight * adalora_orthogonality_penalty(self.model)
+        return loss
+
+    def optimizer_step(self, epoch, batch_idx, optimizer, optimizer_closure=None) -> None:
+        super().optimizer_step(epoch, batch_idx, optimizer, optimizer_closure)
+        if self.hparams.adapter["method"] == "adalora":
+            # AdaLoRA re-allocates ranks from the gradients of the step just taken (peft's
+            # order: after optimizer.step, before zero_grad). Lightning counts the step only
+            # after this hook, so global_step is still its 0-based index.
+            self.model.base_model.update_and_allocate(self.trainer.global_step)
 
     def on_validation_epoch_start(self) -> None:
         self._val_loss_sum = torch.zeros((), device=self.device)

@@ -106,6 +106,7 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
     from lightning.pytorch.callbacks import EarlyStopping, LearningRateMonitor
     from lightning.pytorch.loggers import TensorBoardLogger
 
+    from dsft.adapters.layers import save_model
     from dsft.adapters.lora import save_adapter
     from dsft.data.datamodule import InstructionDataModule
     from dsft.data.reading import DataError
@@ -148,6 +149,7 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
             model_source=source,
             precision=hardware["precision"],
             gradient_checkpointing=hardware["gradient_checkpointing"],
+            total_steps=train["max_steps"] if train["max_steps"] > 0 else None,
         )
         if plain["data"].get("group_by_length"):
             module.loss_normalizer = datamodule.loss_tokens_per_batch
@@ -202,14 +204,19 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
         if datamodule.test_examples:
             trainer.test(module, datamodule=datamodule, verbose=False)
             record["final_test_loss"] = _metric(trainer, "test/loss")
+        saved = run_dir / ("adapter" if module.uses_lora else "model")
         if trainer.is_global_zero:
-            save_adapter(module.model, run_dir / "adapter", module.pissa_initial)
+            if module.uses_lora:
+                save_adapter(module.model, saved, module.pissa_initial)
+            else:  # freeze / full: the whole model, loadable without dsft or peft
+                save_model(module.model, saved, tokenizer)
+        record["saved"] = str(saved)
         for lg in loggers:
             if isinstance(lg, TensorBoardLogger):  # its hparams view needs the result metrics
                 lg.log_hyperparams(plain, {"hp/final_val_loss": val_loss})
         for lg in loggers:
             if hasattr(lg, "on_adapter_saved"):
-                lg.on_adapter_saved(run_dir / "adapter")
+                lg.on_adapter_saved(saved)
         record.update(status="completed", final_val_loss=val_loss, final_train_loss=train_loss)
         return val_loss
     except BaseException as err:
@@ -285,13 +292,13 @@ def _finish(record: dict[str, Any], run_dir: Path, started: float, scope: dict[s
     if record["status"] == "completed":
         log.info(
             "run completed in %.0f s: val loss %s -> %.4f, %s non-pad tokens/s, first optimizer "
-            "step after %s s; adapter in %s",
+            "step after %s s; saved in %s",
             record["wall_time_s"],
             f"{record['initial_val_loss']:.4f}" if record.get("initial_val_loss") else "?",
             record["final_val_loss"],
             record["tokens_per_s"],
             record["time_to_first_step_s"],
-            run_dir / "adapter",
+            record.get("saved"),
         )
     else:
         log.info("run %s: %s", record["status"], run_dir)
