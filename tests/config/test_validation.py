@@ -36,6 +36,37 @@ BAD = [
     (["adapter.target_preset=everything"], "adapter.target_preset", "all_linear"),
     (["data.sources.0.format=xml"], "data.sources[0].format", "conversations"),
     (["resume=/nonexistent/run"], "resume", "last.ckpt"),
+    # adapter methods
+    (["adapter=adalora", "adapter.target_preset=all_linear"], "adapter.method", "fused MoE"),
+    (["adapter=dora", "adapter.target_preset=experts"], "adapter.use_dora", "fused MoE"),
+    (["adapter=adalora", "adapter.adalora.target_r=32"], "adapter.adalora.target_r", "exceed"),
+    (
+        ["adapter=adalora", "adapter.adalora.final_fraction=0.95"],
+        "adapter.adalora.warmup_fraction",
+        "[0, 1)",
+    ),
+    (["adapter=adalora", "train.max_steps=-1", "train.max_epochs=1"], "train.max_steps", "AdaLoRA"),
+    (["adapter=adalora", "adapter.method=lora"], "adapter.adalora", "only used by adapter=adalora"),
+    (
+        ["adapter=freeze", "adapter.trainable_layers=null"],
+        "adapter.trainable_layers",
+        "exactly one",
+    ),
+    (["adapter=freeze", "adapter.freeze_layers=[0]"], "adapter.trainable_layers", "exactly one"),
+    (["adapter=freeze", "adapter.trainable_layers=3"], "adapter.trainable_layers", "1..2"),
+    (
+        ["adapter=freeze", "adapter.trainable_layers=null", "adapter.freeze_layers=[0,7]"],
+        "adapter.freeze_layers",
+        "[7]",
+    ),
+    (
+        ["adapter=freeze", "adapter.trainable_layers=null", "adapter.freeze_layers=[0,1]"],
+        "adapter.freeze_layers",
+        "nothing would train",
+    ),
+    (["adapter=full", "adapter.trainable_layers=1"], "adapter.method", "adapter=freeze"),
+    (["adapter=full", "adapter.init_from=/tmp"], "adapter.init_from", "model.hub_id"),
+    (["adapter.method=prefix"], "adapter.method", "adalora"),
 ]
 
 

@@ -140,3 +140,36 @@ def test_tensorboard_logger_records_hparams_and_metrics(tmp_path):
     assert {"train/loss", "val/loss", "hp/final_val_loss"} <= tags
     assert b"adapter/r" in hparams and b"optimizer/lr" in hparams  # the hyper-parameters
     assert (run_dir / "csv" / "metrics.csv").is_file()  # the CSV logger still runs beside it
+
+
+def test_freeze_trains_the_last_layer_and_saves_a_complete_model(tmp_path):
+    run_dir = tmp_path / "run"
+    assert_ok(run_train([*FAST, "adapter=freeze", "adapter.trainable_layers=1"], run_dir))
+    summary = read_summary(run_dir)
+    assert summary["status"] == "completed" and not (run_dir / "adapter").exists()
+    assert summary["saved"] == str(run_dir / "model")
+    ckpt = torch.load(run_dir / "checkpoints" / "last.ckpt", weights_only=False)
+    assert ckpt["state_dict"] and all(
+        k.startswith("model.model.layers.1.") for k in ckpt["state_dict"]
+    )
+    # The saved dir is a plain checkpoint: transformers alone loads it, tokenizer included.
+    model = AutoModelForCausalLM.from_pretrained(run_dir / "model")
+    cfg = yaml.safe_load((run_dir / "config.yaml").read_text())
+    base = AutoModelForCausalLM.from_pretrained(
+        resolve_model_source(cfg["model"], cfg["paths"]["cache_dir"])
+    )
+    trained, original = model.state_dict(), base.state_dict()
+    changed = {k for k in original if not torch.equal(trained[k], original[k])}
+    assert changed and all(k.startswith("model.layers.1.") for k in changed)
+    assert load_model_tokenizer({"tokenizer": None}, str(run_dir / "model")).vocab_size > 0
+
+
+def test_adalora_prunes_ranks_over_the_run(tmp_path):
+    run_dir = tmp_path / "run"
+    assert_ok(run_train([*FAST, "adapter=adalora"], run_dir))
+    config = yaml.safe_load((run_dir / "adapter" / "adapter_config.json").read_text())
+    assert config["peft_type"] == "ADALORA" and config["total_step"] == 6
+    # The final allocation kept about target_r of the r singular values per adapted module.
+    kept = [sum(mask) for mask in config["rank_pattern"].values()]
+    assert kept and sum(kept) == config["target_r"] * len(kept) and max(kept) <= config["init_r"]
+    assert read_summary(run_dir)["status"] == "completed"
