@@ -184,3 +184,58 @@ def test_method_trains_saves_reloads_and_merges(family, method, model_cache, tmp
     merged = reloaded.merge_and_unload()
     assert not isinstance(merged, PeftModel)
     torch.testing.assert_close(outputs(merged, input_ids), unmerged, rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "scaling"),
+    [
+        (["adapter.r=8", "adapter.alpha=16"], 2.0),
+        (["adapter.r=8", "adapter.alpha=${adapter.r}"], 1.0),  # interpolation: alpha follows r
+        (["adapter.r=32", "adapter.alpha_ratio=0.5"], 0.5),  # alpha = 0.5 * r
+        (["adapter=rslora", "adapter.r=16", "adapter.alpha=16"], 4.0),  # alpha / sqrt(r)
+    ],
+)
+def test_lora_scale_follows_alpha_rank_and_ratio(overrides, scaling, model_cache):
+    cfg = compose_config(["model=llama_tiny", *overrides])
+    validate(cfg)
+    model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
+    adapter = OmegaConf.to_container(cfg.adapter, resolve=True)
+    module = LoRAFineTuneModule(
+        model_cfg, adapter, {}, resolve_model_source(model_cfg, model_cache)
+    )
+    module.configure_model()
+    layer = module.model.get_base_model().model.layers[0].self_attn.q_proj
+    assert layer.scaling["default"] == pytest.approx(scaling)
+    assert layer.r["default"] == adapter["r"]
+
+
+@pytest.mark.parametrize(("quant_type", "double_quant"), [("fp4", False), ("nf4", False)])
+def test_qlora_quantization_options_reach_bitsandbytes(quant_type, double_quant, model_cache):
+    import bitsandbytes as bnb
+
+    cfg = compose_config(
+        [
+            "model=llama_tiny",
+            "adapter=qlora",
+            f"adapter.quantization.quant_type={quant_type}",
+            f"adapter.quantization.double_quant={double_quant}",
+            "adapter.quantization.compute_dtype=float32",
+        ]
+    )
+    validate(cfg)
+    model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
+    adapter = OmegaConf.to_container(cfg.adapter, resolve=True)
+    module = LoRAFineTuneModule(
+        model_cfg, adapter, {}, resolve_model_source(model_cfg, model_cache)
+    )
+    module.configure_model()
+    layers = [m for m in module.model.modules() if isinstance(m, bnb.nn.Linear4bit)]
+    assert len(layers) == 14  # 7 projections x 2 layers; lm_head stays in full precision
+    state = layers[0].weight.quant_state
+    assert state.quant_type == quant_type and (state.nested is double_quant)
+    assert layers[0].compute_dtype == torch.float32
+    batch = batches()[0]
+    loss = module.loss_sum(batch) / batch["loss_targets"].numel()
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert all(p.grad is not None for n, p in module.model.named_parameters() if "lora_B" in n)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from omegaconf import OmegaConf
 
+from dsft.adapters.lora import adapted_module_counts
 from dsft.data.collate import PadCollator
 from dsft.data.tokenize import IGNORE_INDEX, TokenizedExample
 from dsft.models.loading import resolve_model_source
@@ -27,6 +28,10 @@ def test_default_preset_trains_both_lora_matrices_of_the_routed_experts(model_ca
     }
     wrapped = {m.parameter_name for m in experts.values()}
     assert wrapped == {"gate_up_proj", "down_proj"}  # both fused expert weights of layer 1
+    # The run log names them apart from the Linear layers of the same name.
+    counts = adapted_module_counts(module.model)
+    assert counts["experts.gate_up_proj"] == 1 and counts["experts.down_proj"] == 1
+    assert counts["down_proj"] == 2 and counts["gate_proj"] == 2  # dense MLP + shared experts
     trainable = {n for n, p in module.model.named_parameters() if p.requires_grad}
     assert any("experts" in n and "lora_A" in n for n in trainable)
     assert any("experts" in n and "lora_B" in n for n in trainable)

@@ -178,9 +178,10 @@ def adapted_module_counts(model: PeftModel) -> Counter:
     counts: Counter = Counter()
     for name, module in model.named_modules():
         if hasattr(module, "lora_A") and len(module.lora_A) > 0:
-            # Fused MoE experts are wrapped per parameter (peft ParamWrapper), not per module.
+            owner = [part for part in name.split(".") if part != "base_layer"][-1]
+            # Fused MoE experts are wrapped per parameter (peft ParamWrapper): experts.<param>.
             param = getattr(module, "parameter_name", None)
-            counts[param or name.rsplit(".", 1)[-1]] += 1
+            counts[f"{owner}.{param}" if param else owner] += 1
     return counts
 
 
