@@ -15,10 +15,11 @@ import json
 import time
 
 import torch
-from peft import LoraConfig, get_peft_model
+from peft import get_peft_model
 from torch.utils.data import DataLoader
 from transformers import AutoModelForCausalLM
 
+from dsft.adapters.lora import build_lora_config, count_parameters, exact_targets
 from dsft.data.pipeline import prepare_data
 from dsft.data.tokenize import IGNORE_INDEX
 from dsft.models.chat_templates import get_template
@@ -52,14 +53,12 @@ def main(spec: dict) -> dict:
         spec["model_dir"], dtype=torch.bfloat16 if bf16 else torch.float32
     ).to(device)
     model.requires_grad_(False)
-    lora = LoraConfig(
-        r=spec["r"],
-        lora_alpha=spec["alpha"],
-        lora_dropout=0.0,
-        target_modules=spec["targets"],
-        task_type="CAUSAL_LM",
-    )
-    model = get_peft_model(model, lora)
+    # The same LoRA placement as dsft's (the config only; peft does the rest). exact_targets keeps
+    # peft 0.21 from dropping the dense MLP and shared-expert targets (huggingface/peft#3711).
+    adapter = {"method": "lora", "r": spec["r"], "alpha": spec["alpha"], "dropout": 0.0}
+    lora = build_lora_config(adapter, spec["targets"], spec["family"])
+    with exact_targets():
+        model = get_peft_model(model, lora)
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=spec["lr"], weight_decay=0.0)
@@ -99,6 +98,7 @@ def main(spec: dict) -> dict:
     seconds = time.perf_counter() - start
     return {
         "tokens_per_s": tokens / seconds,
+        "trainable_parameters": count_parameters(model)[0],
         "train_seconds": seconds,
         "non_pad_tokens": tokens,
         "time_to_first_step_s": first_step,

@@ -32,6 +32,7 @@ from common import (  # noqa: E402
     train_small_vocab_tokenizer,
 )
 
+PACKED = ("data.packing=true",)
 # What each side reports per measurement (medians over the repeats).
 MEASURES = (
     "tokens_per_s",
@@ -158,7 +159,7 @@ def run_dsft(s: dict, work: Path, repeat: int | str, extra: tuple[str, ...] = ()
     if proc.returncode:
         raise RuntimeError(f"dsft failed:\n{proc.stderr[-4000:]}")
     summary = json.loads((run_dir / "summary.json").read_text())
-    return {k: summary[k] for k in (*MEASURES, "tokens_seen")} | {
+    return {k: summary[k] for k in (*MEASURES, "tokens_seen", "trainable_parameters")} | {
         "config": str(run_dir / "config.yaml")
     }
 
@@ -193,6 +194,7 @@ def model_source(s: dict) -> tuple[str, str, dict]:
     source = resolve_model_source(model, cfg.paths.cache_dir)
     # The baseline puts LoRA on the same modules: the preset's, read from the model config.
     s["targets"] = list(model["lora_targets"][s["preset"]])
+    s["family"] = model["family"]
     return source, model.get("tokenizer") or source, model["random_init"], data
 
 
@@ -224,6 +226,7 @@ def main() -> None:
     parser.add_argument(
         "--concat", type=int, default=1, help="join N demo examples into one (longer sequences)"
     )
+    parser.add_argument("--only", metavar="NAME", help="run one scenario (e.g. vocab-8k)")
     args = parser.parse_args()
 
     import torch
@@ -241,16 +244,26 @@ def main() -> None:
         "scenarios": [],
     }
     for s in scenarios(args, work):
+        if args.only and s["name"] != args.only:
+            continue
         model_dir, tokenizer, config, data_cfg = model_source(s)
-        runs = {"dsft": [], "baseline": []}
-        for repeat in range(args.repeats):  # interleaved: A B A B
+        runs = {"dsft": [], "baseline": [], "dsft_packed": []}
+        for repeat in range(args.repeats):  # interleaved: A B C A B C
             runs["dsft"].append(run_dsft(s, work, repeat))
             runs["baseline"].append(run_baseline(s, model_dir, tokenizer, data_cfg))
+            # dsft with data.packing=true: rows filled with whole examples (block-diagonal
+            # attention), so the same 4 rows per step carry more examples and tokens.
+            runs["dsft_packed"].append(run_dsft(s, work, f"packed-{repeat}", PACKED))
             print(
-                f"  {s['name']} repeat {repeat}: dsft {runs['dsft'][-1]['tokens_per_s']:.0f} "
-                f"tok/s, baseline {runs['baseline'][-1]['tokens_per_s']:.0f} tok/s",
+                f"  {s['name']} repeat {repeat}: "
+                + ", ".join(
+                    f"{side} {r[-1]['tokens_per_s']:.0f} tok/s" for side, r in runs.items()
+                ),
                 flush=True,
             )
+        trainable = {side: {r["trainable_parameters"] for r in runs[side]} for side in runs}
+        if len({frozenset(t) for t in trainable.values()}) != 1:
+            raise RuntimeError(f"{s['name']}: the sides train different parameters: {trainable}")
         # The loss check: dsft fed exactly the baseline's batches (same shuffle, no grouping).
         same = run_dsft(s, work, "same-batches", ("data.group_by_length=false",))
         print(f"  {s['name']} same batches: dsft {same['tokens_per_s']:.0f} tok/s", flush=True)
@@ -281,6 +294,10 @@ def main() -> None:
             )
             / row["baseline"]["final_val_loss"],
             "same_batches_tokens_per_s": same["tokens_per_s"] / row["baseline"]["tokens_per_s"],
+            "packed_tokens_per_s": row["dsft_packed"]["tokens_per_s"]
+            / row["baseline"]["tokens_per_s"],
+            "packed_peak_rss_mb": row["dsft_packed"]["peak_rss_mb"]
+            / row["baseline"]["peak_rss_mb"],
         }
         row["dsft_same_batches"] = same
         if args.gpu:
@@ -303,14 +320,14 @@ def main() -> None:
 def print_row(row: dict) -> None:
     print(f"\n{row['name']}")
     print(
-        f"  {'':10} {'tok/s':>9} {'RSS MB':>8} {'GPU MB':>8} {'1st step s':>10} "
+        f"  {'':11} {'tok/s':>9} {'RSS MB':>8} {'GPU MB':>8} {'1st step s':>10} "
         f"{'val loss':>9} {'MFU':>7}"
     )
-    for side in ("dsft", "baseline"):
+    for side in ("dsft", "baseline", "dsft_packed"):
         r = row[side]
         gpu = f"{r['peak_gpu_mb']:.0f}" if r["peak_gpu_mb"] else "-"
         print(
-            f"  {side:10} {r['tokens_per_s']:9.0f} {r['peak_rss_mb']:8.0f} {gpu:>8} "
+            f"  {side:11} {r['tokens_per_s']:9.0f} {r['peak_rss_mb']:8.0f} {gpu:>8} "
             f"{r['time_to_first_step_s']:10.1f} {r['final_val_loss']:9.4f} {r['mfu']:7.2%}"
         )
     ratios = ", ".join(f"{k} {v:.3f}" for k, v in row["ratios"].items())

@@ -101,16 +101,27 @@ class LossRecorder(L.Callback):
         self.losses.append(float(outputs["loss"]))
 
 
-def compose(family: str, method: str):
+def overrides_for(family: str, method: str) -> list[str]:
     overrides = [f"model={FAMILY_MODELS[family]}", f"adapter={method}"]
     if method not in ("freeze", "full"):
         overrides += [f"adapter.r={RANK}", f"adapter.alpha={2 * RANK}"]
-    overrides += ADALORA if method == "adalora" else []
+    return overrides + (ADALORA if method == "adalora" else [])
+
+
+def configured_module(overrides: list[str], model_cache, total_steps: int | None = None):
+    """(module with its model built, plain model/adapter/optimizer configs, model source) for a
+    config composed and validated the way train.py does it."""
     cfg = compose_config(overrides)
     validate(cfg)  # the same checks as train.py, before any model is built
-    return {
+    plain = {
         k: OmegaConf.to_container(cfg[k], resolve=True) for k in ("model", "adapter", "optimizer")
     }
+    source = resolve_model_source(plain["model"], model_cache)
+    module = LoRAFineTuneModule(
+        plain["model"], plain["adapter"], plain["optimizer"], source, total_steps=total_steps
+    )
+    module.configure_model()
+    return module, plain, source
 
 
 def outputs(model, input_ids):
@@ -123,13 +134,8 @@ def outputs(model, input_ids):
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("family", sorted(FAMILY_MODELS))
 def test_method_trains_saves_reloads_and_merges(family, method, model_cache, tmp_path):
-    cfg = compose(family, method)
+    module, cfg, source = configured_module(overrides_for(family, method), model_cache, 2)
     model_cfg, adapter = cfg["model"], cfg["adapter"]
-    source = resolve_model_source(model_cfg, model_cache)
-    module = LoRAFineTuneModule(
-        model_cfg, adapter, cfg["optimizer"], source, precision="32-true", total_steps=2
-    )
-    module.configure_model()
 
     # Exactly the intended parameters train.
     trainable = {n: p for n, p in module.model.named_parameters() if p.requires_grad}
@@ -186,6 +192,29 @@ def test_method_trains_saves_reloads_and_merges(family, method, model_cache, tmp
     torch.testing.assert_close(outputs(merged, input_ids), unmerged, rtol=0, atol=1e-4)
 
 
+def test_experts_preset_trains_both_lora_matrices_of_the_routed_experts(model_cache):
+    overrides = [*overrides_for("deepseek_v3", "lora"), "adapter.target_preset=experts"]
+    module, cfg, _ = configured_module(overrides, model_cache)
+    trainable = {n: p for n, p in module.model.named_parameters() if p.requires_grad}
+    assert trainable and all(".mlp.experts." in n for n in trainable)  # routed experts only
+    count = sum(p.numel() for p in trainable.values())
+    assert count == expected_trainable(cfg["model"], cfg["adapter"]) > 0
+    wrapped = {
+        m.parameter_name for m in module.model.modules() if type(m).__name__ == "ParamWrapper"
+    }
+    assert wrapped == {"gate_up_proj", "down_proj"}
+    before = {n: p.detach().clone() for n, p in trainable.items()}
+    optimizer = torch.optim.AdamW(trainable.values(), lr=1e-3)
+    batch = batches()[0]
+    for _ in range(2):
+        (module.loss_sum(batch) / batch["loss_targets"].numel()).backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    changed = {n for n, p in trainable.items() if not torch.equal(p.detach(), before[n])}
+    assert changed == set(trainable)  # A and B of both fused weights moved
+    assert {k for k in ("lora_A", "lora_B") if any(k in n for n in changed)} == {"lora_A", "lora_B"}
+
+
 @pytest.mark.parametrize(
     ("overrides", "scaling"),
     [
@@ -196,14 +225,8 @@ def test_method_trains_saves_reloads_and_merges(family, method, model_cache, tmp
     ],
 )
 def test_lora_scale_follows_alpha_rank_and_ratio(overrides, scaling, model_cache):
-    cfg = compose_config(["model=llama_tiny", *overrides])
-    validate(cfg)
-    model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
-    adapter = OmegaConf.to_container(cfg.adapter, resolve=True)
-    module = LoRAFineTuneModule(
-        model_cfg, adapter, {}, resolve_model_source(model_cfg, model_cache)
-    )
-    module.configure_model()
+    module, cfg, _ = configured_module(["model=llama_tiny", *overrides], model_cache)
+    adapter = cfg["adapter"]
     layer = module.model.get_base_model().model.layers[0].self_attn.q_proj
     assert layer.scaling["default"] == pytest.approx(scaling)
     assert layer.r["default"] == adapter["r"]
@@ -213,22 +236,14 @@ def test_lora_scale_follows_alpha_rank_and_ratio(overrides, scaling, model_cache
 def test_qlora_quantization_options_reach_bitsandbytes(quant_type, double_quant, model_cache):
     import bitsandbytes as bnb
 
-    cfg = compose_config(
-        [
-            "model=llama_tiny",
-            "adapter=qlora",
-            f"adapter.quantization.quant_type={quant_type}",
-            f"adapter.quantization.double_quant={double_quant}",
-            "adapter.quantization.compute_dtype=float32",
-        ]
-    )
-    validate(cfg)
-    model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
-    adapter = OmegaConf.to_container(cfg.adapter, resolve=True)
-    module = LoRAFineTuneModule(
-        model_cfg, adapter, {}, resolve_model_source(model_cfg, model_cache)
-    )
-    module.configure_model()
+    overrides = [
+        "model=llama_tiny",
+        "adapter=qlora",
+        f"adapter.quantization.quant_type={quant_type}",
+        f"adapter.quantization.double_quant={double_quant}",
+        "adapter.quantization.compute_dtype=float32",
+    ]
+    module, _, _ = configured_module(overrides, model_cache)
     layers = [m for m in module.model.modules() if isinstance(m, bnb.nn.Linear4bit)]
     assert len(layers) == 14  # 7 projections x 2 layers; lm_head stays in full precision
     state = layers[0].weight.quant_state

@@ -36,7 +36,8 @@ class DsftWandbLogger(WandbLogger):
             return
         import wandb
 
-        artifact = wandb.Artifact(f"adapter-{self.experiment.id}", type="model")
+        # adapter-<run id>, or model-<run id> for adapter=freeze|full (a complete model).
+        artifact = wandb.Artifact(f"{adapter_dir.name}-{self.experiment.id}", type="model")
         artifact.add_dir(str(adapter_dir))
         self.experiment.log_artifact(artifact)
 

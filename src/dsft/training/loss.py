@@ -95,11 +95,12 @@ def fused_linear_cross_entropy(
     with torch.no_grad(), torch.autocast(hidden.device.type, enabled=False):
         weight, a, b = _cast(dtype, weight, lora_a, lora_b)
         total = hidden.new_zeros((), dtype=torch.float32)
+        buffer = _logits_buffer(hidden, weight, chunk_size, dtype)
         for start in range(0, hidden.shape[0], chunk_size):
             part = slice(start, start + chunk_size)
             h = hidden[part].to(dtype)
-            logits = _logits(h, weight, a, b, scaling)
-            total += F.cross_entropy(logits.float(), targets[part], reduction="sum")
+            logits = _logits(h, weight, a, b, scaling, buffer)
+            total += _softmax_in_place(logits.float(), targets[part])[0]
         return total
 
 
@@ -115,12 +116,31 @@ def _cast(dtype, *tensors):
     return [t.to(dtype) if t is not None else None for t in tensors]
 
 
-def _logits(h, weight, a, b, scaling) -> torch.Tensor:
-    logits = h @ weight.t()
+def _logits_buffer(hidden, weight, chunk_size, dtype) -> torch.Tensor:
+    """One (chunk x vocab) buffer that every chunk's logits are written into.
+
+    Allocating a fresh tens-of-MB tensor per chunk (and per softmax step) costs page faults on
+    every step on CPU; on 2 cores that was half the loss's time with an 8k vocabulary."""
+    rows = min(chunk_size, hidden.shape[0])
+    return torch.empty((rows, weight.shape[0]), dtype=dtype, device=hidden.device)
+
+
+def _logits(h, weight, a, b, scaling, buffer, ha=None) -> torch.Tensor:
+    logits = torch.mm(h, weight.t(), out=buffer[: h.shape[0]])
     if a is not None:
         # addmm adds the low-rank term in place: one pass over the (chunk x vocab) logits.
-        logits.addmm_((h @ a.t()) * scaling, b.t())
+        logits.addmm_((h @ a.t()) * scaling if ha is None else ha, b.t())
     return logits
+
+
+def _softmax_in_place(z: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(summed cross-entropy, softmax(z)) with z overwritten by the softmax: no extra
+    (chunk x vocab) tensors, unlike logsumexp followed by exp."""
+    z.sub_(z.amax(dim=1, keepdim=True))
+    target = z.gather(1, targets[:, None])
+    z.exp_()
+    sums = z.sum(dim=1, keepdim=True)
+    return (sums.log() - target).sum(), z.div_(sums)
 
 
 class _FusedLinearCrossEntropy(torch.autograd.Function):
@@ -135,25 +155,23 @@ class _FusedLinearCrossEntropy(torch.autograd.Function):
             grad_a = torch.zeros_like(lora_a, dtype=torch.float32) if lora else None
             grad_b = torch.zeros_like(lora_b, dtype=torch.float32) if lora else None
             total = hidden.new_zeros((), dtype=torch.float32)
+            buffer = _logits_buffer(hidden, weight, chunk_size, dtype)
             for start in range(0, hidden.shape[0], chunk_size):
                 part = slice(start, start + chunk_size)
                 h, t = hidden[part].to(dtype), targets[part]
                 ha = (h @ a.t()) * scaling if lora else None
-                logits = h @ weight.t()
-                if lora:
-                    logits.addmm_(ha, b.t())
-                logits = logits.float()
-                lse = torch.logsumexp(logits, dim=-1)
-                total += (lse - logits.gather(1, t[:, None]).squeeze(1)).sum()
-                # dL/dz = softmax(z) - onehot(t), computed in place over the logits.
-                grad_z = logits.sub_(lse[:, None]).exp_()
+                logits = _logits(h, weight, a, b, scaling, buffer, ha)
+                loss, grad_z = _softmax_in_place(logits.float(), t)
+                total += loss
+                # dL/dz = softmax(z) - onehot(t), in place over the logits.
                 grad_z[torch.arange(t.shape[0], device=t.device), t] -= 1
                 grad_z = grad_z.to(dtype)
                 grad_h = grad_z @ weight
                 if lora:
                     grad_ha = (grad_z @ b) * scaling
                     grad_h += grad_ha @ a
-                    grad_b += (grad_z.t() @ ha).float()
+                    # (ha^T grad_z)^T reads grad_z in its own layout: 3x faster than grad_z^T ha.
+                    grad_b += (ha.t() @ grad_z).t().float()
                     grad_a += (grad_ha.t() @ h).float()
                 grad_hidden[part] = grad_h
         ctx.save_for_backward(grad_hidden, grad_a, grad_b)
