@@ -232,7 +232,7 @@ def test_lora_scale_follows_alpha_rank_and_ratio(overrides, scaling, model_cache
     assert layer.r["default"] == adapter["r"]
 
 
-@pytest.mark.parametrize(("quant_type", "double_quant"), [("fp4", False), ("nf4", False)])
+@pytest.mark.parametrize(("quant_type", "double_quant"), [("fp4", True), ("nf4", False)])
 def test_qlora_quantization_options_reach_bitsandbytes(quant_type, double_quant, model_cache):
     import bitsandbytes as bnb
 
@@ -254,3 +254,22 @@ def test_qlora_quantization_options_reach_bitsandbytes(quant_type, double_quant,
     loss.backward()
     assert torch.isfinite(loss)
     assert all(p.grad is not None for n, p in module.model.named_parameters() if "lora_B" in n)
+
+
+def test_freeze_under_mixed_precision_trains_fp32_layers_on_a_16_bit_base(model_cache):
+    from dsft.adapters.layers import train_own_weights
+
+    cfg = compose_config(["model=llama_tiny", "adapter=freeze"])
+    model_cfg = dict(OmegaConf.to_container(cfg.model, resolve=True), dtype="bfloat16")
+    source = resolve_model_source(model_cfg, model_cache)
+    base = load_base_model(source, model_cfg, "bf16-mixed")
+    model = train_own_weights(base, {"method": "freeze", "trainable_layers": 1}, fp32_master=True)
+    trained = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    assert trained and all(n.startswith("model.layers.1.") for n in trained)
+    assert all(p.dtype == torch.float32 for p in trained.values())  # fp32 master weights
+    frozen = [p for p in model.parameters() if not p.requires_grad]
+    assert frozen and all(p.dtype == torch.bfloat16 for p in frozen)  # the base stays 16-bit
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = model(input_ids=batches()[0]["input_ids"]).logits.float().logsumexp(-1).mean()
+    loss.backward()
+    assert all(p.grad is not None and p.grad.dtype == torch.float32 for p in trained.values())

@@ -45,7 +45,18 @@ BAD = [
         "adapter.adalora.warmup_fraction",
         "[0, 1)",
     ),
-    (["adapter=adalora", "train.max_steps=-1", "train.max_epochs=1"], "train.max_steps", "AdaLoRA"),
+    (["adapter=adalora", "adapter.init=gaussian"], "adapter.init", "own"),
+    (["adapter=adalora", "adapter.use_rslora=true"], "adapter.use_rslora", "AdaLoRA"),
+    (
+        ["adapter=full", "hardware=h100", "hardware.precision=bf16-true"],
+        "hardware.precision",
+        "bf16-mixed",
+    ),
+    (
+        ["adapter=freeze", "hardware=t4", "hardware.precision=16-true"],
+        "hardware.precision",
+        "16-mixed",
+    ),
     (["adapter=adalora", "adapter.method=lora"], "adapter.adalora", "only used by adapter=adalora"),
     (
         ["adapter=freeze", "adapter.trainable_layers=null"],
@@ -136,3 +147,11 @@ def test_mla_targets_follow_the_models_q_lora_rank():
         validate(compose_config(["model=deepseek_v2_lite", "adapter.target_modules=[q_a_proj]"]))
     with pytest.raises(ConfigError, match="q_proj not in the deepseek_v3 architecture"):
         validate(compose_config(["model=deepseek_v3", "adapter.target_modules=[q_proj]"]))
+
+
+def test_adalora_continues_only_an_adalora_adapter(tmp_path):
+    (tmp_path / "adapter_config.json").write_text('{"peft_type": "LORA"}')
+    cfg = compose_config(["adapter=adalora", f"adapter.init_from={tmp_path}"])
+    with pytest.raises(ConfigError, match="holds a LORA adapter; adapter=adalora") as err:
+        validate(cfg)
+    assert err.value.key == "adapter.init_from"

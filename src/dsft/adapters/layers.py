@@ -28,20 +28,31 @@ def trained_layer_indices(adapter_cfg: dict[str, Any], num_layers: int) -> list[
 
 
 def train_own_weights(
-    model: PreTrainedModel, adapter_cfg: dict[str, Any], gradient_checkpointing: bool = False
+    model: PreTrainedModel,
+    adapter_cfg: dict[str, Any],
+    gradient_checkpointing: bool = False,
+    fp32_master: bool = False,
 ) -> PreTrainedModel:
-    """Unfreeze the weights adapter=freeze|full trains (the base arrives all frozen)."""
+    """Unfreeze the weights adapter=freeze|full trains (the base arrives all frozen).
+
+    `fp32_master` (mixed precision): the trained weights are kept in fp32 so the optimizer
+    updates full-precision weights while autocast computes in 16 bits; frozen ones keep the
+    model's dtype.
+    """
     if gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     layers = model.get_decoder().layers
     if adapter_cfg["method"] == "full":
-        model.requires_grad_(True)
+        trained = [model]
         what = "every weight (full fine-tuning)"
     else:
         indices = trained_layer_indices(adapter_cfg, len(layers))
-        for i in indices:
-            layers[i].requires_grad_(True)
+        trained = [layers[i] for i in indices]
         what = f"decoder layers {indices} of 0..{len(layers) - 1} (the rest frozen)"
+    for module in trained:
+        if fp32_master:
+            module.float()
+        module.requires_grad_(True)
     trainable, total = count_parameters(model)
     log.info(
         "Training %s; trainable parameters: %s of %s (%.2f%%)",

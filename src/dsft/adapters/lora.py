@@ -54,7 +54,8 @@ def build_lora_config(
     total_steps: int | None = None,
 ) -> LoraConfig:
     """peft config: scale alpha / r on the update B A x. Fused MoE experts reached by the
-    targets go to `target_parameters`; AdaLoRA lays its rank schedule over `total_steps`."""
+    targets go to `target_parameters`; AdaLoRA lays its rank schedule over `total_steps` (set
+    again from the trainer's step count once it is known, see `set_adalora_schedule`)."""
     r, alpha = adapter_cfg["r"], lora_alpha(adapter_cfg)
     common: dict[str, Any] = dict(
         lora_alpha=alpha,
@@ -72,22 +73,38 @@ def build_lora_config(
             use_dora=adapter_cfg.get("use_dora", False),
             target_parameters=sorted(experts) or None,
             rank_pattern={k: n * r for k, n in experts.items() if n > 1},
-            alpha_pattern={k: n * alpha for k, n in experts.items() if n > 1},
+            # Keep each folded target's scale: alpha/r stays alpha/r at rank n r (rsLoRA's
+            # alpha/sqrt(r) needs alpha sqrt(n)).
+            alpha_pattern={
+                k: (n**0.5 if common["use_rslora"] else n) * alpha
+                for k, n in experts.items()
+                if n > 1
+            },
             **common,
         )
-    if not total_steps:
-        raise ValueError("AdaLoRA needs the run's total optimizer steps (train.max_steps)")
-    schedule = adapter_cfg["adalora"]
     return AdaLoraConfig(
         init_r=r,
-        target_r=schedule["target_r"],
-        tinit=int(schedule["warmup_fraction"] * total_steps),
-        tfinal=int(schedule["final_fraction"] * total_steps),
-        deltaT=schedule["interval"],
-        orth_reg_weight=schedule["orth_reg_weight"],
-        total_step=total_steps,
+        target_r=adapter_cfg["adalora"]["target_r"],
+        orth_reg_weight=adapter_cfg["adalora"]["orth_reg_weight"],
+        **adalora_schedule(adapter_cfg["adalora"], total_steps or 1),
         **common,
     )
+
+
+def adalora_schedule(schedule: dict[str, Any], total_steps: int) -> dict[str, int]:
+    """peft's AdaLoRA step counts from dsft's fractions of the run's optimizer steps.
+
+    The final allocation happens at step `total_step - tfinal`, so tfinal is at least 1 (else
+    that step is never reached and the target rank never enforced).
+    """
+    tfinal = max(1, int(schedule["final_fraction"] * total_steps))
+    tinit = min(int(schedule["warmup_fraction"] * total_steps), max(0, total_steps - tfinal - 1))
+    return {
+        "total_step": total_steps,
+        "tinit": tinit,
+        "tfinal": tfinal,
+        "deltaT": schedule["interval"],
+    }
 
 
 @contextmanager
@@ -153,6 +170,32 @@ def wrap_with_lora(
         ) from None
     log.info(describe_adapters(peft_model))
     return peft_model
+
+
+def set_adalora_schedule(model: PeftModel, schedule: dict[str, Any], total_steps: int) -> None:
+    """Lay AdaLoRA's schedule over the run's real optimizer step count (max_steps, or epochs x
+    batches / accumulation); peft reads these from the config at every step."""
+    config = model.peft_config[model.active_adapter]
+    for key, value in adalora_schedule(schedule, total_steps).items():
+        setattr(config, key, value)
+
+
+def adalora_state(model: PeftModel) -> dict[str, Any]:
+    """What AdaLoRA keeps only in memory: the rank pattern and the importance averages."""
+    allocator = model.base_model.rankallocator
+    return {
+        "rank_pattern": model.peft_config[model.active_adapter].rank_pattern,
+        "ipt": allocator.ipt,
+        "exp_avg_ipt": allocator.exp_avg_ipt,
+        "exp_avg_unc": allocator.exp_avg_unc,
+    }
+
+
+def restore_adalora_state(model: PeftModel, state: dict[str, Any]) -> None:
+    model.peft_config[model.active_adapter].rank_pattern = state["rank_pattern"]
+    allocator = model.base_model.rankallocator
+    for key in ("ipt", "exp_avg_ipt", "exp_avg_unc"):
+        setattr(allocator, key, state[key])
 
 
 def adalora_orthogonality_penalty(model: PeftModel) -> torch.Tensor:

@@ -7,6 +7,7 @@ checked by the schemas at composition; this module checks ranges and rules acros
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 from omegaconf import DictConfig
@@ -35,12 +36,6 @@ def validate(cfg: DictConfig) -> None:
     _validate_hardware(cfg.hardware)
     _validate_data(cfg.data, cfg.model, cfg.hardware)
     _validate_train(cfg.train)
-    if cfg.adapter.method == "adalora" and cfg.train.max_steps <= 0:
-        raise ConfigError(
-            "train.max_steps",
-            "AdaLoRA's rank schedule is laid out over the run's optimizer steps: set "
-            "train.max_steps (e.g. train.max_steps=300).",
-        )
     if cfg.resume is not None:
         resolve_resume_checkpoint(cfg.resume)
 
@@ -123,7 +118,7 @@ def _validate_adapter(adapter: DictConfig, model: DictConfig, hardware: DictConf
     if adapter.method in LORA_METHODS:
         _validate_lora(adapter, model)
     else:
-        _validate_layer_training(adapter, model)
+        _validate_layer_training(adapter, model, hardware)
     if adapter.method == "qlora":
         _validate_quantization(adapter, hardware)
     elif adapter.quantization is not None:
@@ -215,8 +210,16 @@ def _validate_lora(adapter: DictConfig, model: DictConfig) -> None:
         )
 
 
-def _validate_layer_training(adapter: DictConfig, model: DictConfig) -> None:
+def _validate_layer_training(adapter: DictConfig, model: DictConfig, hardware: DictConfig) -> None:
     """adapter=freeze and adapter=full train the model's own weights: no LoRA keys apply."""
+    if hardware.precision in ("16-true", "bf16-true"):
+        raise ConfigError(
+            "hardware.precision",
+            f"{hardware.precision} trains adapter={adapter.method}'s weights in 16 bits: small "
+            "updates are lost (and fp16 AdamW turns zero gradients into NaN). Use "
+            f"hardware.precision={hardware.precision.replace('-true', '-mixed')} (fp32 weights, "
+            "16-bit compute).",
+        )
     if adapter.init_from is not None:
         raise ConfigError(
             "adapter.init_from",
@@ -267,6 +270,21 @@ def _validate_adalora(adapter: DictConfig) -> None:
         raise ConfigError(
             "adapter.adalora", "AdaLoRA needs its schedule section (adapter=adalora)."
         )
+    if adapter.init != "default":
+        raise ConfigError(
+            "adapter.init", f"AdaLoRA has its own (SVD-form) init; {adapter.init!r} does not apply."
+        )
+    if adapter.use_rslora:
+        raise ConfigError("adapter.use_rslora", "AdaLoRA has no rank-stabilised variant in peft.")
+    if adapter.init_from is not None:
+        saved = Path(adapter.init_from).expanduser() / "adapter_config.json"
+        peft_type = json.loads(saved.read_text()).get("peft_type")
+        if peft_type != "ADALORA":
+            raise ConfigError(
+                "adapter.init_from",
+                f"holds a {peft_type} adapter; adapter=adalora continues only an AdaLoRA one. "
+                f"Use adapter={'lora' if peft_type == 'LORA' else 'adalora'} for it.",
+            )
     _positive("adapter.adalora.target_r", schedule.target_r, "Use e.g. adapter.adalora.target_r=8.")
     if schedule.target_r > adapter.r:
         raise ConfigError(

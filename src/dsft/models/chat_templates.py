@@ -15,7 +15,9 @@ deepseek_coder (Coder):        <BOS>{system}### Instruction:\\n{user}\\n### Resp
                                {answer}\\n<|EOT|>\\n  (Coder's default system prompt when none)
 
 Reasoning-style templates (R1, V3.1) keep the reasoning of the last assistant turn only, as their
-own chat templates do: earlier turns' reasoning is dropped from the conversation history.
+own chat templates do: earlier turns' reasoning is dropped from the conversation history, and an
+earlier answer whose reasoning was dropped is not trained (it would teach answers without
+thinking).
 """
 
 from __future__ import annotations
@@ -72,7 +74,10 @@ class ChatTemplate:
                 segments.append((self.user_prefix + message.content + self.user_suffix, False))
             elif message.role == "assistant":
                 turn = self._assistant(message, keep_reasoning=i == last)
-                if last_turn_only and i != last:
+                # An earlier answer whose reasoning the history drops is context, not a target:
+                # training it would teach the model to answer without thinking.
+                dropped = bool(message.reasoning) and i != last
+                if (last_turn_only and i != last) or dropped:
                     turn = [(text, False) for text, _ in turn]
                 segments += turn
             elif message.role == "text":  # continued pre-training: plain text, all trained

@@ -33,13 +33,9 @@ def resolve_model_source(model_cfg: dict[str, Any], cache_dir: str | Path) -> st
     return model_cfg["hub_id"]
 
 
-def load_dtype(model_dtype: str, precision: str, trainable: bool = False) -> torch.dtype:
-    """Weight dtype for the base: fp32 for 32-bit training, the model's dtype otherwise.
-
-    Weights that train themselves (adapter=freeze|full) under mixed precision stay fp32, so the
-    optimizer updates full-precision master weights and autocast computes in 16 bits.
-    """
-    if precision in ("32-true", "32") or (trainable and precision.endswith("-mixed")):
+def load_dtype(model_dtype: str, precision: str) -> torch.dtype:
+    """Weight dtype for the base: fp32 for 32-bit training, the model's dtype otherwise."""
+    if precision in ("32-true", "32"):
         return torch.float32
     if precision.startswith("16") and model_dtype == "bfloat16":
         return torch.float16  # no bf16 on this hardware (validated earlier)
@@ -73,12 +69,10 @@ def load_base_model(
     precision: str,
     quantization: dict[str, Any] | None = None,
     device: str | None = None,
-    trainable_base: bool = False,
 ) -> PreTrainedModel:
-    """Load the base model with all its weights frozen (`trainable_base`: some of them will be
-    unfrozen for training, which decides their dtype)."""
+    """Load the base model with all its weights frozen."""
     kwargs: dict[str, Any] = {
-        "dtype": load_dtype(model_cfg["dtype"], precision, trainable_base),
+        "dtype": load_dtype(model_cfg["dtype"], precision),
         "trust_remote_code": model_cfg.get("trust_remote_code", False),
     }
     if quantization is not None:

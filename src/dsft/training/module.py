@@ -15,8 +15,11 @@ from hydra.utils import instantiate
 from dsft.adapters.layers import train_own_weights
 from dsft.adapters.lora import (
     adalora_orthogonality_penalty,
+    adalora_state,
     count_parameters,
+    restore_adalora_state,
     save_pissa_initial,
+    set_adalora_schedule,
     wrap_with_lora,
 )
 from dsft.data.packing import block_causal_mask
@@ -74,10 +77,14 @@ class LoRAFineTuneModule(L.LightningModule):
             hp.precision,
             quantization=quantization,
             device=str(self.trainer.strategy.root_device) if self._trainer else None,
-            trainable_base=not self.uses_lora,
         )
         if not self.uses_lora:
-            self.model = train_own_weights(base, hp.adapter, hp.gradient_checkpointing)
+            self.model = train_own_weights(
+                base,
+                hp.adapter,
+                hp.gradient_checkpointing,
+                fp32_master=hp.precision.endswith("-mixed"),
+            )
             self.model.train()
             self.trainable_parameters, _ = count_parameters(self.model)
             return
@@ -147,11 +154,19 @@ class LoRAFineTuneModule(L.LightningModule):
 
     def optimizer_step(self, epoch, batch_idx, optimizer, optimizer_closure=None) -> None:
         super().optimizer_step(epoch, batch_idx, optimizer, optimizer_closure)
-        if self.hparams.adapter["method"] == "adalora":
+        if self.hparams.adapter["method"] == "adalora" and self._finite_lora_gradients():
             # AdaLoRA re-allocates ranks from the gradients of the step just taken (peft's
             # order: after optimizer.step, before zero_grad). Lightning counts the step only
             # after this hook, so global_step is still its 0-based index.
             self.model.base_model.update_and_allocate(self.trainer.global_step)
+
+    def _finite_lora_gradients(self) -> bool:
+        """False after an fp16 step the loss scaler skipped (overflowed gradients would poison
+        AdaLoRA's importance averages for good). Checked only under fp16: it syncs."""
+        if not self.hparams.precision.startswith("16"):
+            return True
+        grads = [p.grad for p in self.model.parameters() if p.requires_grad and p.grad is not None]
+        return bool(torch.stack([torch.isfinite(g).all() for g in grads]).all())
 
     def on_validation_epoch_start(self) -> None:
         self._val_loss_sum = torch.zeros((), device=self.device)
@@ -194,9 +209,12 @@ class LoRAFineTuneModule(L.LightningModule):
             # clipping would see them x65536: use the unfused kernel with loss scaling.
             spec.pop("fused", None)
         optimizer = instantiate(spec)(params)
+        total_steps = int(self.trainer.estimated_stepping_batches)
         scheduler = instantiate(self.hparams.optimizer["scheduler"])(
-            optimizer, total_steps=int(self.trainer.estimated_stepping_batches)
+            optimizer, total_steps=total_steps
         )
+        if self.hparams.adapter["method"] == "adalora":
+            set_adalora_schedule(self.model, self.hparams.adapter["adalora"], total_steps)
         return {
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
@@ -217,3 +235,9 @@ class LoRAFineTuneModule(L.LightningModule):
         checkpoint["state_dict"] = {
             k: v for k, v in checkpoint["state_dict"].items() if k in trainable
         }
+        if self.hparams.adapter["method"] == "adalora":
+            checkpoint["adalora"] = adalora_state(self.model)
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        if "adalora" in checkpoint:  # the model exists: configure_model runs before restoring
+            restore_adalora_state(self.model, checkpoint["adalora"])

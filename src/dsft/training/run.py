@@ -165,7 +165,12 @@ def _train(cfg: DictConfig, run_dir: Path, started: float) -> float:
                     save_on_exception=True,
                 )
             )
-        if train["early_stopping_patience"]:
+        if train["early_stopping_patience"] and plain["adapter"]["method"] == "adalora":
+            log.warning(
+                "early stopping is off for adapter=adalora: its rank schedule ends at the "
+                "run's last step (train.early_stopping_patience is ignored)"
+            )
+        elif train["early_stopping_patience"]:
             callbacks.append(
                 EarlyStopping(monitor="val/loss", patience=train["early_stopping_patience"])
             )
