@@ -68,13 +68,12 @@ def test_checkpoint_holds_only_adapter_weights(lora_run):
     assert isinstance(hparams["adapter"], dict) and hparams["adapter"]["r"] == 16
 
 
-def test_saved_adapter_reproduces_final_val_loss(lora_run):
-    """Independent check: HF forward with labels, per example, on the base + saved adapter."""
-    summary = read_summary(lora_run)
-    cfg = yaml.safe_load((lora_run / "config.yaml").read_text())
+def independent_val_loss(run_dir) -> float:
+    """HF forward with labels, per example, on the base + the run's saved adapter."""
+    cfg = yaml.safe_load((run_dir / "config.yaml").read_text())
     source = resolve_model_source(cfg["model"], cfg["paths"]["cache_dir"])
     base = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32)
-    model = load_adapter(base, lora_run / "adapter").eval()
+    model = load_adapter(base, run_dir / "adapter").eval()
     data = InstructionDataModule(
         cfg["data"],
         load_model_tokenizer(cfg["model"], source),
@@ -90,7 +89,12 @@ def test_saved_adapter_reproduces_final_val_loss(lora_run):
             n = int((labels[:, 1:] != -100).sum())
             total += float(model(input_ids=ids, labels=labels).loss) * n
             count += n
-    assert abs(total / count - summary["final_val_loss"]) < 1e-4
+    return total / count
+
+
+def test_saved_adapter_reproduces_final_val_loss(lora_run):
+    summary = read_summary(lora_run)
+    assert abs(independent_val_loss(lora_run) - summary["final_val_loss"]) < 1e-4
 
 
 def test_existing_run_dir_is_never_overwritten(lora_run):
@@ -192,3 +196,21 @@ def test_adalora_prunes_ranks_and_resumes_in_its_final_phase(tmp_path):
     assert summary["status"] == "completed" and summary["global_step"] == 10
     config = yaml.safe_load((resumed / "adapter" / "adapter_config.json").read_text())
     assert config["rank_pattern"] and config["total_step"] == 10
+
+
+def test_ddp_on_two_cpu_processes_trains_one_run(tmp_path):
+    """Real DDP: Lightning starts a second process (gloo) with rank 0's command and run dir."""
+    single, ddp = tmp_path / "single", tmp_path / "ddp"
+    common = [*FAST, "data.group_by_length=false"]
+    assert_ok(run_train(common, single))
+    assert_ok(run_train([*common, "hardware.devices=2", "hardware.strategy=ddp"], ddp))
+    summary = read_summary(ddp)
+    assert summary["status"] == "completed" and summary["global_step"] == 6
+    # The rank-1 worker joined this run (its log is here) instead of starting one.
+    assert (ddp / "train_ddp_process_1.log").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ddp", "single"]
+    # Two ranks, each with its own 4 examples per step: about twice the tokens of one process.
+    ratio = summary["tokens_seen"] / read_summary(single)["tokens_seen"]
+    assert 1.5 < ratio < 2.5
+    # The val loss reduced over both ranks equals an independent single-process evaluation.
+    assert abs(independent_val_loss(ddp) - summary["final_val_loss"]) < 1e-4

@@ -14,7 +14,8 @@ from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 
 class TokenThroughput(L.Callback):
-    """Logs non-pad tokens/s of training (validation time excluded) and counts tokens seen."""
+    """Logs non-pad tokens/s of training (validation time excluded) and counts tokens seen
+    (at the end, summed over all ranks of a multi-device run)."""
 
     def __init__(self, log_every_n_steps: int):
         self.log_every_n_steps = log_every_n_steps
@@ -44,6 +45,11 @@ class TokenThroughput(L.Callback):
         if trainer.global_step % self.log_every_n_steps == 0 and self._window_seconds > 0:
             pl_module.log("train/tokens_per_s", self._window_tokens / self._window_seconds)
             self._window_tokens, self._window_seconds = 0, 0.0
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        if trainer.world_size > 1:  # every rank trained on its own shard: count them all
+            mine = torch.tensor(float(self.tokens_seen), device=pl_module.device)
+            self.tokens_seen = int(trainer.strategy.reduce(mine, reduce_op="sum").item())
 
     @property
     def tokens_per_second(self) -> float:

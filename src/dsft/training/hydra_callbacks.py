@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,20 @@ from omegaconf import DictConfig
 RUN_MARKERS = ("summary.json", "adapter", "model", "checkpoints", "csv")
 
 
+def is_ddp_worker() -> bool:
+    """True in the processes Lightning's DDP launcher starts for ranks > 0: they re-run rank
+    0's command with its run dir (logging to train_ddp_process_<n>.log), so they join that run
+    instead of starting one."""
+    return os.environ.get("LOCAL_RANK", "0") != "0"
+
+
 class ProtectExistingRuns(Callback):
     """Refuse `hydra.run.dir=<a dir that holds a run>` before Hydra rewrites its .hydra/ files
     and log: runs are never overwritten."""
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        if is_ddp_worker():
+            return
         run_dir = Path(config.hydra.run.dir)
         taken = [name for name in RUN_MARKERS if (run_dir / name).exists()]
         if taken:

@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from dsft.config import ConfigError, validate
 from dsft.config.validate import in_multirun, resolve_resume_checkpoint
-from dsft.training.hydra_callbacks import RUN_MARKERS
+from dsft.training.hydra_callbacks import RUN_MARKERS, is_ddp_worker
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,8 @@ def run(cfg: DictConfig) -> float:
     try:
         run_dir = Path(cfg.paths.output_dir)
         validate(cfg)
-        ensure_fresh_run_dir(run_dir)
+        if not is_ddp_worker():
+            ensure_fresh_run_dir(run_dir)
         if cfg.stages:
             from dsft.training.stages import compose_stages
 
@@ -48,7 +49,8 @@ def run(cfg: DictConfig) -> float:
         print(f"Invalid config: {err}", file=sys.stderr)
         raise SystemExit(2) from None
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    if not is_ddp_worker():
+        (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
     try:
         if cfg.stages:
             from dsft.training.stages import run_stages
@@ -280,7 +282,8 @@ def _finish(record: dict[str, Any], run_dir: Path, started: float, scope: dict[s
         peak_gpu_mb=peak_gpu_mb(),
         packages=package_versions(),
     )
-    write_json_atomic(run_dir / "summary.json", record)
+    if not is_ddp_worker():  # rank 0 writes the run's record
+        write_json_atomic(run_dir / "summary.json", record)
     final = {
         f"final/{key}": record[key]
         for key in ("tokens_per_s", "peak_rss_mb", "peak_gpu_mb", "trainable_parameters")
