@@ -78,6 +78,7 @@ BAD = [
     (["adapter=full", "adapter.trainable_layers=1"], "adapter.method", "adapter=freeze"),
     (["adapter=full", "adapter.init_from=/tmp"], "adapter.init_from", "model.hub_id"),
     (["adapter.method=prefix"], "adapter.method", "adalora"),
+    (["adapter.target_modules=[q_a_proj,gate_proj]"], "adapter.target_modules", "Name both"),
 ]
 
 

@@ -166,6 +166,14 @@ def _validate_lora(adapter: DictConfig, model: DictConfig) -> None:
             f"presets: default, {', '.join(model.lora_targets)}.",
         )
     experts = reaches_fused_experts(chosen_targets(adapter, model), model.family)
+    if len({"gate_proj", "up_proj"} & set(experts)) == 1:
+        raise ConfigError(
+            "adapter.target_modules"
+            if adapter.target_modules is not None
+            else "adapter.target_preset",
+            f"names one of gate_proj/up_proj: {model.family}'s routed experts hold both in one "
+            "fused gate_up_proj weight, so LoRA cannot adapt one without the other. Name both.",
+        )
     if not (
         adapter.init in ("default", "gaussian", "pissa") or adapter.init.startswith("pissa_niter_")
     ):
