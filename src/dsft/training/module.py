@@ -22,14 +22,12 @@ from dsft.adapters.lora import (
     set_adalora_schedule,
     wrap_with_lora,
 )
+from dsft.config.validate import LORA_METHODS
 from dsft.data.packing import block_causal_mask
 from dsft.models.loading import load_base_model
 from dsft.training.loss import selected_token_loss_sum
 
 log = logging.getLogger(__name__)
-
-
-LORA_METHODS = ("lora", "qlora", "adalora")
 
 
 class LoRAFineTuneModule(L.LightningModule):
