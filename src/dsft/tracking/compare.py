@@ -2,7 +2,8 @@
 
 Runs come in as `RunRecord`s: from local run dirs (dsft.tracking.run_records, fully offline) or
 from a W&B project (dsft.tracking.wandb_source, online). Ranking, the table, the CSV and the
-plots work on RunRecords only.
+plots work on RunRecords only; the `Comparison` type and its labels, which the plots read too,
+live in dsft.tracking.comparison.
 
 Imports stay light (no torch, no lightning); matplotlib is imported only when plots are written.
 """
@@ -10,10 +11,7 @@ Imports stay light (no torch, no lightning); matplotlib is imported only when pl
 from __future__ import annotations
 
 import csv
-import json
 import os
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +19,19 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
+from dsft.tracking.comparison import (
+    METRICS,
+    Comparison,
+    best_run,
+    param_value,
+    run_label,
+    short_names,
+    use_log_scale,
+)
+from dsft.tracking.run_names import format_value
 from dsft.tracking.run_records import (
-    _MISSING,
     CompareError,
     RunRecord,
-    _lookup,
     as_number,
     find_run_dirs,
     is_run_dir,
@@ -39,25 +45,19 @@ __all__ = [
     "CompareError",
     "Comparison",
     "RunRecord",
+    "best_run",
     "compare",
     "compare_runs",
     "find_run_dirs",
+    "format_value",
     "load_run",
     "load_runs",
+    "param_value",
+    "run_label",
+    "swept_params",
+    "use_log_scale",
 ]
 
-# Metrics a comparison can sort by: RunRecord attribute -> column header.
-METRICS: dict[str, str] = {
-    "final_val_loss": "final val loss",
-    "best_val_loss": "best val loss",
-    "final_train_loss": "final train loss",
-    "tokens_per_s": "tokens/s",
-    "wall_time_s": "wall time",
-    "initial_val_loss": "initial val loss",
-    "peak_rss_mb": "peak RSS MiB",
-    "tokens_seen": "tokens seen",
-    "global_step": "steps",
-}
 # The metric columns every comparison shows, in this order (the sort metric is added if missing).
 TABLE_METRICS = (
     "final_val_loss",
@@ -69,41 +69,7 @@ TABLE_METRICS = (
 BEST_MARK = "★"
 
 
-@dataclass
-class Comparison:
-    """Runs in rank order, the swept keys and the best run."""
-
-    runs: list[RunRecord]
-    swept: list[str]
-    metric: str
-    descending: bool = False
-
-    @property
-    def best(self) -> RunRecord | None:
-        return best_run(self.runs, self.metric)
-
-    def label(self, run: RunRecord) -> str:
-        return run_label(run, self.swept, self.runs)
-
-
 # --- swept keys, ranking -----------------------------------------------------------------------
-
-
-def param_value(run: RunRecord, key: str) -> str | None:
-    """The value of a hyper-parameter in a run: its override, else its config or group choice.
-
-    None when the run has no such key; a key set to null in the config is "null".
-    """
-    if key in run.overrides:
-        return run.overrides[key]
-    value = _lookup(run.config, key, _MISSING)
-    if value is _MISSING or isinstance(value, (dict, list)):
-        value = run.choices.get(key, _MISSING)
-    if value is _MISSING or isinstance(value, (dict, list)):
-        return None
-    if value is None or isinstance(value, bool):
-        return json.dumps(value)  # null, true, false: as on the command line
-    return str(value)
 
 
 def swept_params(runs: list[RunRecord]) -> list[str]:
@@ -130,53 +96,8 @@ def sort_runs(runs: list[RunRecord], metric: str, descending: bool = False) -> l
     return sorted(runs, key=key)  # stable: ties and failed runs keep their input order
 
 
-def best_run(ranked: list[RunRecord], metric: str) -> RunRecord | None:
-    """The first completed run with a value for the metric, in rank order."""
-    return next((r for r in ranked if r.completed and r.metric(metric) is not None), None)
-
-
 def compare_runs(runs: list[RunRecord], metric: str, descending: bool = False) -> Comparison:
     return Comparison(sort_runs(runs, metric, descending), swept_params(runs), metric, descending)
-
-
-# --- labels and values -------------------------------------------------------------------------
-
-
-def format_value(value: str | None) -> str:
-    """An override value for people: 0.0001 -> 1e-4, 3.0e-04 -> 3e-4; anything else unchanged."""
-    if value is None:
-        return "-"
-    number = as_number(value)
-    if number is None or re.fullmatch(r"[+-]?\d+", value.strip()):
-        return value
-    if number != 0 and (abs(number) < 1e-2 or abs(number) >= 1e5):
-        mantissa, exponent = f"{number:.6e}".split("e")
-        mantissa = mantissa.rstrip("0").rstrip(".")
-        return f"{mantissa}e{int(exponent)}"
-    return f"{number:g}"
-
-
-def short_names(keys: list[str]) -> dict[str, str]:
-    """`adapter.r` -> `r`, `optimizer.lr` -> `lr`; the full key where the last parts collide."""
-    last = [k.rsplit(".", 1)[-1] for k in keys]
-    return {k: (s if last.count(s) == 1 else k) for k, s in zip(keys, last, strict=True)}
-
-
-def run_label(run: RunRecord, swept: list[str], runs: list[RunRecord] | None = None) -> str:
-    """`r=4 lr=1e-4` from the swept values; the run name when nothing is swept or labels clash."""
-    names = short_names(swept)
-    label = " ".join(f"{names[k]}={format_value(param_value(run, k))}" for k in swept)
-    if not label:
-        return run.name
-    others = [r for r in runs or [] if r is not run]
-    if any(run_label(o, swept) == label for o in others):
-        return f"{label} ({run.name})"
-    return label
-
-
-def use_log_scale(values: list[float]) -> bool:
-    """Log axis for positive values spanning more than 10x (learning rates, not ranks 4..32)."""
-    return bool(values) and min(values) > 0 and max(values) / min(values) > 10
 
 
 # --- output ------------------------------------------------------------------------------------
@@ -291,7 +212,7 @@ def compare(
     except OSError as err:
         raise CompareError(f"cannot write to {out_dir}: {err}") from None
 
-    from dsft.tracking.plots import write_plots
+    from dsft.tracking.plots import write_plots  # lazy: plots is only needed here
 
     files = [write_csv(comparison, out_dir / "comparison.csv"), *write_plots(comparison, out_dir)]
     console = console or _console()

@@ -10,16 +10,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dsft.tracking.compare import (
-    METRICS,
-    Comparison,
-    RunRecord,
-    as_number,
-    format_value,
-    param_value,
-    short_names,
-    use_log_scale,
-)
+from dsft.tracking.comparison import METRICS, Comparison, param_value, short_names, use_log_scale
+from dsft.tracking.run_names import format_value
+from dsft.tracking.run_records import RunRecord, as_number
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

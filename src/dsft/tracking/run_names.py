@@ -1,7 +1,11 @@
-"""Short, readable run names and sweep groups, made from what the command line changed."""
+"""Short, readable run names and sweep groups, made from what the command line changed.
+
+`format_value` here is the one way a value is shown: in run names, comparison tables and plots.
+"""
 
 from __future__ import annotations
 
+import math
 import re
 
 # Keys people sweep, and the short prefix each gets in a run name.
@@ -20,17 +24,25 @@ SHORT_KEYS = {
 _IGNORED_PREFIXES = ("hydra.", "paths.", "logger", "resume", "train.log_every", "+sweep", "sweep")
 
 
-def format_value(value: str) -> str:
-    """`0.0003` and `3.0e-4` both read `3e-4`; everything else stays as typed."""
+def format_value(value: str | None) -> str:
+    """A value as people write it: `0.0003`, `3.0e-4` -> `3e-4`; `2.0` -> `2`; `1e5` stays `1e5`.
+
+    Whole numbers (`16`), non-finite numbers and anything not a number stay as typed; None (a
+    key a run does not have, in a comparison table) is `-`. Used for run names, tables and plots.
+    """
+    if value is None:
+        return "-"
     try:
         number = float(value)
     except ValueError:
         return value
-    if number != 0 and abs(number) < 1e-2:
-        mantissa, exponent = f"{number:.2e}".split("e")
+    if re.fullmatch(r"[+-]?\d+", value.strip()) or not math.isfinite(number):
+        return value
+    if number != 0 and (abs(number) < 1e-2 or abs(number) >= 1e5):
+        mantissa, exponent = f"{number:.6e}".split("e")
         mantissa = mantissa.rstrip("0").rstrip(".")
         return f"{mantissa}e{int(exponent)}"
-    return f"{number:g}" if "." in value or "e" in value.lower() else value
+    return f"{number:g}"
 
 
 def run_name(overrides: list[str]) -> str | None:
