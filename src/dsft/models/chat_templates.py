@@ -14,6 +14,9 @@ deepseek_llm (LLM 7B, V2):     <BOS>{system}\\n\\nUser: {user}\\n\\nAssistant: {
 deepseek_coder (Coder):        <BOS>{system}### Instruction:\\n{user}\\n### Response:\\n
                                {answer}\\n<|EOT|>\\n  (Coder's default system prompt when none)
 
+`ChatTemplate.prompt` gives the text a generation continues from: a conversation ending with a
+user turn, up to the point where the answer's trained text starts (with V3.1's mode marker).
+
 Reasoning-style templates (R1, V3.1) keep the reasoning of the last assistant turn only, as their
 own chat templates do: earlier turns' reasoning is dropped from the conversation history, and an
 earlier answer whose reasoning was dropped is not trained (it would teach answers without
@@ -56,14 +59,44 @@ class ChatTemplate:
     def render(self, messages: list[Message], last_turn_only: bool = False) -> list[Segment]:
         """Segments for a conversation; assistant answers (and their end marker) are trainable,
         all of them or, with `last_turn_only`, only the final one."""
+        answers = [i for i, m in enumerate(messages) if m.role == "assistant"]
+        last = answers[-1] if answers else None
+        return self._history(messages, last, last_turn_only)
+
+    def prompt(self, messages: list[Message], thinking: bool = False) -> str:
+        """The text before the answer to `messages` (ending with a user turn), as render trains it.
+
+        Args:
+            thinking: open the think block (thinking templates only). V3.1: end with <think>
+                instead of </think>. R1: render trains <think>\\n as the start of a reasoning
+                answer, so by default the prompt stops at <｜Assistant｜> and the model opens the
+                block itself; thinking=True appends <think>\\n, as R1's official template does.
+        """
+        if not messages or messages[-1].role != "user":
+            got = f"the last message is {messages[-1].role!r}" if messages else "it is empty"
+            raise ValueError(f"a prompt needs a conversation that ends with a user message; {got}")
+        if thinking and self.thinking == "none":
+            raise ValueError(
+                f"thinking=True needs a template with a think block; {self.name} has none "
+                "(use deepseek_r1 or deepseek_v3_1)."
+            )
+        # As render does for the history of an answer at index len(messages): every earlier
+        # assistant turn is history, its reasoning dropped.
+        segments = self._history(messages, last=len(messages))
+        head, opener = self._opening(thinking)
+        opener = self.assistant_prefix + opener if opener else ""  # trained text, only if forced
+        return "".join(text for text, _ in segments) + head + opener
+
+    def _history(
+        self, messages: list[Message], last: int | None, last_turn_only: bool = False
+    ) -> list[Segment]:
+        """Render's segments, with `last` the index of the answer whose reasoning is kept."""
         if self.thinking == "none" and any(m.reasoning for m in messages):
             raise ValueError(
                 f"an answer carries reasoning, but the {self.name} chat template has no think "
                 "block; use model.chat_template=deepseek_r1 (or deepseek_v3_1), or drop the "
                 "reasoning field."
             )
-        answers = [i for i, m in enumerate(messages) if m.role == "assistant"]
-        last = answers[-1] if answers else None
         segments: list[Segment] = [(self.bos, False)]
         if self.default_system is not None and not any(m.role == "system" for m in messages):
             segments.append((self.default_system, False))
@@ -86,20 +119,31 @@ class ChatTemplate:
                 raise ValueError(f"unknown role {message.role!r}; use system, user or assistant")
         return segments
 
-    def _assistant(self, message: Message, keep_reasoning: bool) -> list[Segment]:
-        reasoning = message.reasoning if keep_reasoning else None
-        end = [(self.answer_suffix, False)] if self.answer_suffix else []
+    def _opening(self, thinking: bool) -> tuple[str, str]:
+        """What an assistant turn starts with before its reasoning (or, without, its answer):
+        (untrained prompt marker, trained think opener)."""
         if self.thinking == "v3_1":  # the mode marker is part of the prompt
-            if reasoning:
-                body = f"{reasoning}</think>{message.content}{self.eos}"
-                return [("<think>", False), (body, True), *end]
-            return [("</think>", False), (message.content + self.eos, True), *end]
-        answer = message.content
-        if reasoning:  # never an empty think block
-            answer = f"<think>\n{reasoning}\n</think>\n\n{answer}"
-        return [(self.assistant_prefix + answer + self.eos, True), *end]
+            return (_THINK_OPEN if thinking else _THINK_CLOSE), ""
+        if self.thinking == "r1" and thinking:  # R1 trains its think opener with the answer
+            return "", _THINK_OPEN + "\n"
+        return "", ""
+
+    def _assistant(self, message: Message, keep_reasoning: bool) -> list[Segment]:
+        reasoning = message.reasoning if keep_reasoning else None  # never an empty think block
+        head, opener = self._opening(bool(reasoning))
+        body = self.assistant_prefix + opener
+        if reasoning:
+            close = _THINK_CLOSE if self.thinking == "v3_1" else f"\n{_THINK_CLOSE}\n\n"
+            body += reasoning + close
+        segments = [(head, False)] if head else []
+        segments.append((body + message.content + self.eos, True))
+        if self.answer_suffix:
+            segments.append((self.answer_suffix, False))
+        return segments
 
 
+_THINK_OPEN = "<think>"
+_THINK_CLOSE = "</think>"
 _BOS = "<｜begin▁of▁sentence｜>"
 _EOS = "<｜end▁of▁sentence｜>"
 # DeepSeek-Coder-Instruct's own default system prompt (from its tokenizer_config chat_template).
