@@ -8,7 +8,7 @@ from omegaconf import DictConfig
 # Config paths (${paths.root_dir}) resolve against the folder of this file, wherever you run it.
 os.environ.setdefault("DSFT_ROOT", os.path.dirname(os.path.abspath(__file__)))
 
-from dsft.config import register_configs  # noqa: E402
+from dsft.config.store import register_configs  # noqa: E402
 
 register_configs()
 

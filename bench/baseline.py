@@ -19,12 +19,12 @@ from peft import get_peft_model
 from torch.utils.data import DataLoader
 from transformers import AutoModelForCausalLM
 
-from dsft.adapters.lora import build_lora_config, count_parameters, exact_targets
+from dsft.adapters.peft_lora import build_lora_config, count_parameters, exact_targets
 from dsft.data.pipeline import prepare_data
 from dsft.data.tokenize import IGNORE_INDEX
 from dsft.models.chat_templates import get_template
 from dsft.models.tokenizer import load_tokenizer
-from dsft.training.callbacks import process_age_seconds
+from dsft.training.clock import process_start_time
 from dsft.training.schedules import warmup_cosine
 
 
@@ -90,7 +90,7 @@ def main(spec: dict) -> dict:
             tokens += int(batch["attention_mask"].sum())
             step += 1
             if first_step is None:
-                first_step = process_age_seconds()
+                first_step = time.time() - process_start_time()
             if step == spec["steps"]:
                 break
     if device.startswith("cuda"):

@@ -182,15 +182,15 @@ def model_source(s: dict) -> tuple[str, str, dict]:
     from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
 
-    from dsft.config import register_configs
+    from dsft.config.store import register_configs
     from dsft.models.loading import resolve_model_source
 
     os.environ.setdefault("DSFT_ROOT", str(ROOT))
     register_configs()
     with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
         cfg = compose("train", overrides=dsft_overrides(s))
-    data = OmegaConf.to_container(cfg.data, resolve=True)
-    model = OmegaConf.to_container(cfg.model, resolve=True)
+    data = OmegaConf.to_container(cfg.data, resolve=True, enum_to_str=True)
+    model = OmegaConf.to_container(cfg.model, resolve=True, enum_to_str=True)
     source = resolve_model_source(model, cfg.paths.cache_dir)
     # The baseline puts LoRA on the same modules: the preset's, read from the model config.
     s["targets"] = list(model["lora_targets"][s["preset"]])

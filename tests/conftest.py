@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "conf"
 os.environ["DSFT_ROOT"] = str(ROOT)
 
-from dsft.config import register_configs  # noqa: E402
+from dsft.config.store import register_configs  # noqa: E402
 
 register_configs()
 

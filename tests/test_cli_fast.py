@@ -36,12 +36,15 @@ def test_cfg_job_is_fast_and_torch_free():
     assert "method: qlora" in proc.stdout and "precision: bf16-mixed" in proc.stdout
     modules = imported_modules(proc.stderr)
     assert not {"torch", "transformers", "peft", "lightning"} & modules
-    assert seconds < 3.0, f"--cfg job took {seconds:.2f}s"
+    # A generous bound: the import check above is the real one (a loaded CI machine took 4 s).
+    assert seconds < 20.0, f"--cfg job took {seconds:.2f}s"
 
 
 def test_bad_rank_fails_fast_naming_the_key(tmp_path):
-    proc, seconds = run_cli("adapter.r=-1", f"hydra.run.dir={tmp_path / 'run'}")
+    proc, seconds = run_cli("adapter.r=-1", f"hydra.run.dir={tmp_path / 'run'}", importtime=True)
     assert proc.returncode == 2
     assert "adapter.r" in proc.stderr and "positive" in proc.stderr
     assert "Traceback" not in proc.stderr
-    assert seconds < 3.0, f"rejecting adapter.r=-1 took {seconds:.2f}s"
+    # Refused before anything heavy is imported (validation reads only the config).
+    assert not {"torch", "transformers", "peft", "lightning"} & imported_modules(proc.stderr)
+    assert seconds < 20.0, f"rejecting adapter.r=-1 took {seconds:.2f}s"

@@ -8,6 +8,8 @@ from peft), saves, reloads to identical outputs and merges.
 
 from __future__ import annotations
 
+from functools import partial
+
 import lightning as L
 import pytest
 import torch
@@ -15,13 +17,13 @@ from omegaconf import OmegaConf
 from peft import PeftModel
 from transformers import AutoConfig, AutoModelForCausalLM
 
-from dsft.adapters.layers import save_model, trained_layer_indices
-from dsft.adapters.lora import load_adapter, resolve_target_modules, save_adapter
-from dsft.config import validate
+from dsft.adapters.methods.freeze import Freeze
+from dsft.adapters.targets import selected_targets
+from dsft.config.validate import validate
 from dsft.data.collate import PadCollator
 from dsft.data.tokenize import IGNORE_INDEX, TokenizedExample
 from dsft.models.loading import load_base_model, resolve_model_source
-from dsft.training.module import LoRAFineTuneModule
+from dsft.training.module import FineTuneModule
 from tests.conftest import compose_config
 
 FAMILY_MODELS = {
@@ -61,9 +63,9 @@ def expected_trainable(model_cfg, adapter) -> int:
         return sum(p.numel() for p in ref.parameters())
     if method == "freeze":
         layers = ref.get_decoder().layers
-        indices = trained_layer_indices(adapter, len(layers))
+        indices = Freeze(adapter, model_cfg).trained_indices(len(layers))
         return sum(p.numel() for i in indices for p in layers[i].parameters())
-    targets = set(resolve_target_modules(adapter, model_cfg))
+    targets = set(selected_targets(adapter, model_cfg))
     total = 0
     for name, module in ref.named_modules():
         if isinstance(module, torch.nn.Linear) and name.rsplit(".", 1)[-1] in targets:
@@ -114,10 +116,11 @@ def configured_module(overrides: list[str], model_cache, total_steps: int | None
     cfg = compose_config(overrides)
     validate(cfg)  # the same checks as train.py, before any model is built
     plain = {
-        k: OmegaConf.to_container(cfg[k], resolve=True) for k in ("model", "adapter", "optimizer")
+        k: OmegaConf.to_container(cfg[k], resolve=True, enum_to_str=True)
+        for k in ("model", "adapter", "optimizer")
     }
     source = resolve_model_source(plain["model"], model_cache)
-    module = LoRAFineTuneModule(
+    module = FineTuneModule(
         plain["model"], plain["adapter"], plain["optimizer"], source, total_steps=total_steps
     )
     module.configure_model()
@@ -168,24 +171,26 @@ def test_method_trains_saves_reloads_and_merges(family, method, model_cache, tmp
 
     input_ids = batches()[0]["input_ids"]
     expected = outputs(module.model, input_ids)
-    saved = tmp_path / "saved"
-    if method in ("freeze", "full"):
-        save_model(module.model, saved)
-        reloaded = AutoModelForCausalLM.from_pretrained(saved, dtype=torch.float32)
-        torch.testing.assert_close(outputs(reloaded, input_ids), expected, rtol=0, atol=1e-5)
-        return  # nothing to merge: the saved weights are the whole trained model
-    save_adapter(module.model, saved, module.pissa_initial)
+    saved = module.method.save(module.model, tmp_path, tokenizer=None)
+    assert saved == tmp_path / ("model" if method in ("freeze", "full") else "adapter")
+    module.method.close()
     if method == "adalora":
         assert module.model.peft_config["default"].rank_pattern  # ranks were pruned
-    quantization = adapter["quantization"] if method == "qlora" else None
-    base = load_base_model(source, model_cfg, "32-true", quantization=quantization)
-    reloaded = load_adapter(base, saved)
+    quantization = module.method.quantization()
+
+    def load_base(from_source, quantization=quantization):
+        return load_base_model(from_source, model_cfg, "32-true", quantization=quantization)
+
+    reloaded = module.method.load(load_base, saved, source)
     torch.testing.assert_close(outputs(reloaded, input_ids), expected, rtol=0, atol=1e-5)
+    if method in ("freeze", "full"):
+        assert not isinstance(reloaded, PeftModel)
+        return  # nothing to merge: the saved weights are the whole trained model
 
     # Merging: W + s B A folded into the weights gives the adapter model's outputs. A QLoRA
     # adapter is merged into the unquantized base (merging into 4-bit weights re-quantizes them).
     if method == "qlora":
-        reloaded = load_adapter(load_base_model(source, model_cfg, "32-true"), saved)
+        reloaded = module.method.load(partial(load_base, quantization=None), saved, source)
     unmerged = outputs(reloaded, input_ids)
     merged = reloaded.merge_and_unload()
     assert not isinstance(merged, PeftModel)
@@ -257,13 +262,14 @@ def test_qlora_quantization_options_reach_bitsandbytes(quant_type, double_quant,
 
 
 def test_freeze_under_mixed_precision_trains_fp32_layers_on_a_16_bit_base(model_cache):
-    from dsft.adapters.layers import train_own_weights
-
     cfg = compose_config(["model=llama_tiny", "adapter=freeze"])
-    model_cfg = dict(OmegaConf.to_container(cfg.model, resolve=True), dtype="bfloat16")
+    model_cfg = dict(
+        OmegaConf.to_container(cfg.model, resolve=True, enum_to_str=True), dtype="bfloat16"
+    )
     source = resolve_model_source(model_cfg, model_cache)
     base = load_base_model(source, model_cfg, "bf16-mixed")
-    model = train_own_weights(base, {"method": "freeze", "trainable_layers": 1}, fp32_master=True)
+    adapter = {"method": "freeze", "trainable_layers": 1}
+    model = Freeze(adapter, model_cfg).wrap(base, "bf16-mixed", False, None)
     trained = {n: p for n, p in model.named_parameters() if p.requires_grad}
     assert trained and all(n.startswith("model.layers.1.") for n in trained)
     assert all(p.dtype == torch.float32 for p in trained.values())  # fp32 master weights

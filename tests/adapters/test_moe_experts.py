@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from omegaconf import OmegaConf
 
-from dsft.adapters.lora import adapted_module_counts
+from dsft.adapters.peft_lora import adapted_module_counts
 from dsft.data.collate import PadCollator
 from dsft.data.tokenize import IGNORE_INDEX, TokenizedExample
 from dsft.models.loading import resolve_model_source
@@ -13,11 +13,11 @@ from tests.conftest import compose_config
 
 
 def test_default_preset_trains_both_lora_matrices_of_the_routed_experts(model_cache):
-    from dsft.training.module import LoRAFineTuneModule
+    from dsft.training.module import FineTuneModule
 
-    cfg = OmegaConf.to_container(compose_config(), resolve=False)
+    cfg = OmegaConf.to_container(compose_config(), resolve=False, enum_to_str=True)
     model_cfg, adapter = cfg["model"], cfg["adapter"]
-    module = LoRAFineTuneModule(
+    module = FineTuneModule(
         model_cfg, adapter, {}, resolve_model_source(model_cfg, model_cache)
     )
     module.configure_model()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from dsft.config import validate
+from dsft.config.validate import validate
 from tests.conftest import CONF, ROOT, compose_config
 
 GROUP_OPTIONS = sorted(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
+import yaml
 from hydra.errors import ConfigCompositionException
 from omegaconf.errors import OmegaConfBaseException
 
-from dsft.config import ConfigError, validate
-from tests.conftest import compose_config
+from dsft.config.errors import ConfigError
+from dsft.config.validate import validate
+from tests.conftest import CONF, compose_config
 
 BAD = [
     (["adapter.r=-1"], "adapter.r", "positive"),
@@ -19,7 +21,6 @@ BAD = [
     (["optimizer.lr=0"], "optimizer.lr", "positive"),
     (["optimizer.lr=-3e-4"], "optimizer.lr", "positive"),
     (["hardware=t4", "hardware.precision=bf16-mixed"], "hardware.precision", "16-mixed"),
-    (["hardware.precision=fp8"], "hardware.precision", "known"),
     (
         ["data.sources.0.path=/nonexistent/dir/train.jsonl"],
         "data.sources[0].path",
@@ -28,13 +29,12 @@ BAD = [
     (["data.sources.0.weight=0"], "data.sources", "positive"),
     (["data.sources.0.weight=-1"], "data.sources[0].weight", ">= 0"),
     (["data.val_fraction=0.5", "data.test_fraction=0.5"], "data.test_fraction", "< 1"),
-    (["data.truncation=middle"], "data.truncation", "right or drop"),
     (["adapter.dropout=0.1"], "adapter.dropout", "fused 3-D parameters"),
-    (["hardware.strategy=ddp_spawn"], "hardware.strategy", "use ddp"),
+    (["strategy=ddp", "+strategy.start_method=spawn"], "strategy", "use ddp"),
+    (["strategy.name=ddp_spawn"], "strategy", "use ddp"),
     (["hardware.devices=2"], "data.group_by_length", "group_by_length=false"),
     (["data.max_length=100000"], "data.max_length", "context_length"),
     (["adapter.target_preset=everything"], "adapter.target_preset", "all_linear"),
-    (["data.sources.0.format=xml"], "data.sources[0].format", "conversations"),
     (["resume=/nonexistent/run"], "resume", "last.ckpt"),
     # adapter methods
     (["adapter=adalora", "adapter.target_preset=all_linear"], "adapter.method", "fused MoE"),
@@ -57,7 +57,17 @@ BAD = [
         "hardware.precision",
         "16-mixed",
     ),
-    (["adapter=adalora", "adapter.method=lora"], "adapter.adalora", "only used by adapter=adalora"),
+    (["adapter=adalora", "adapter.method=lora"], "adapter.adalora", "not a key of adapter"),
+    (["adapter.method=qlora"], "adapter.method", "adapter=qlora (the group option)"),
+    (["+adapter.rank=8"], "adapter.rank", "Did you mean adapter.r?"),
+    (["+data.max_len=512"], "data.max_len", "Did you mean data.max_length?"),
+    (["+max_steps=10"], "max_steps", "train.max_steps"),  # Hydra's suggestion for a typo
+    (["adapter=lora", "adapter.method=freeze"], "adapter.method", "adapter=freeze (the group"),
+    # Trainer flags that follow another group cannot bypass that group's rules.
+    (["hardware=t4", "trainer.precision=bf16-mixed"], "trainer.precision", "hardware.precision"),
+    (["trainer.devices=2"], "trainer.devices", "hardware.devices"),
+    (["trainer.max_steps=-1"], "trainer.max_steps", "train.max_steps"),
+    (["+trainer.profiler_typo=simple"], "trainer.profiler_typo", "profiler"),
     (
         ["adapter=freeze", "adapter.trainable_layers=null"],
         "adapter.trainable_layers",
@@ -75,8 +85,7 @@ BAD = [
         "adapter.freeze_layers",
         "nothing would train",
     ),
-    (["adapter=full", "adapter.trainable_layers=1"], "adapter.method", "adapter=freeze"),
-    (["adapter=full", "adapter.init_from=/tmp"], "adapter.init_from", "model.hub_id"),
+    (["adapter=full", "adapter.init_from=/tmp"], "adapter.init_from", "`model/` dir"),
     (["adapter.method=prefix"], "adapter.method", "adalora"),
     (["adapter.target_modules=[q_a_proj,gate_proj]"], "adapter.target_modules", "Name both"),
 ]
@@ -133,12 +142,43 @@ def test_qlora_bf16_compute_on_hardware_without_bf16():
 
 @pytest.mark.parametrize(
     ("override", "fragment"),
-    [("adapter.rank=8", "rank"), ("adapter.r=sixteen", "sixteen"), ("optimizer.lr=fast", "fast")],
+    [
+        ("adapter.rank=8", "rank"),
+        ("adapter.r=sixteen", "sixteen"),
+        ("optimizer.lr=fast", "fast"),
+        ("trainer.limit_val_batchez=2", "limit_val_batchez"),
+        ("adapter=full adapter.trainable_layers=1", "trainable_layers"),
+        # Closed choices: a value outside them fails here, listing the allowed ones.
+        ("hardware.precision=fp8", "bf16-mixed"),
+        ("data.truncation=middle", "drop"),
+        ("data.sources.0.format=xml", "conversations"),
+        ("model.chat_template=deepseek_v4", "deepseek_v3_1"),
+    ],
 )
-def test_typos_and_wrong_types_fail_at_composition(override, fragment):
+def test_typos_wrong_types_and_closed_choices_fail_at_composition(override, fragment):
     with pytest.raises((ConfigCompositionException, OmegaConfBaseException)) as err:
-        compose_config([override])
+        compose_config(override.split())
     assert fragment in str(err.value) or fragment in str(err.value.__cause__)
+
+
+def test_trainer_flags_are_config(tmp_path):
+    cfg = compose_config(["trainer.limit_val_batches=2", "+trainer.profiler=simple"])
+    validate(cfg)
+    assert cfg.trainer.limit_val_batches == 2 and cfg.trainer.profiler == "simple"
+    assert cfg.trainer.max_steps == cfg.train.max_steps  # length follows the train group
+    cfg = compose_config(["hardware.grad_accum=4", "train.val_every_n_steps=25"])
+    assert cfg.trainer.val_check_interval == 100  # Lightning counts batches
+
+
+def test_a_model_file_without_its_chat_template_fails_before_loading(tmp_path):
+    model = yaml.safe_load((CONF / "model" / "llama_tiny.yaml").read_text())
+    del model["chat_template"], model["defaults"]
+    (tmp_path / "model").mkdir()
+    (tmp_path / "model" / "forgetful.yaml").write_text(yaml.safe_dump(model))
+    cfg = compose_config([f"hydra.searchpath=[file://{tmp_path}]", "model=forgetful"])
+    with pytest.raises(ConfigError) as err:
+        validate(cfg)
+    assert err.value.key == "model.chat_template" and "required" in str(err.value)
 
 
 def test_mla_targets_follow_the_models_q_lora_rank():
@@ -153,6 +193,6 @@ def test_mla_targets_follow_the_models_q_lora_rank():
 def test_adalora_continues_only_an_adalora_adapter(tmp_path):
     (tmp_path / "adapter_config.json").write_text('{"peft_type": "LORA"}')
     cfg = compose_config(["adapter=adalora", f"adapter.init_from={tmp_path}"])
-    with pytest.raises(ConfigError, match="holds a LORA adapter; adapter=adalora") as err:
+    with pytest.raises(ConfigError, match="adapter=adalora continues only ADALORA") as err:
         validate(cfg)
     assert err.value.key == "adapter.init_from"

@@ -9,7 +9,7 @@ from dsft.data.collate import PadCollator
 from dsft.data.packing import pack_examples
 from dsft.data.tokenize import IGNORE_INDEX, TokenizedExample
 from dsft.models.loading import resolve_model_source
-from dsft.training.module import LoRAFineTuneModule
+from dsft.training.module import FineTuneModule
 from tests.conftest import TINY_LLAMA
 
 ARCHITECTURES = {
@@ -65,7 +65,7 @@ def module_for(family, cache):
         "default_target_preset": "t",
     }
     adapter = {"method": "lora", "r": 4, "alpha": 8, "dropout": 0.0, "target_preset": "default"}
-    module = LoRAFineTuneModule(model_cfg, adapter, {}, resolve_model_source(model_cfg, cache))
+    module = FineTuneModule(model_cfg, adapter, {}, resolve_model_source(model_cfg, cache))
     module.configure_model()
     module.model.eval()
     return module

@@ -155,3 +155,12 @@ def test_optuna_sweep_runs_three_trials_and_reports_the_best(tmp_path):
     import yaml
 
     assert yaml.safe_load(results)["best_value"] == pytest.approx(best, abs=1e-6)
+
+
+def test_time_to_first_step_counts_from_each_jobs_start(wandb_sweep):
+    """Jobs of a multirun share one process: a later job's time to its first step must not
+    include the jobs before it (it grew job after job when measured from the process start)."""
+    jobs = sorted(p for p in wandb_sweep.iterdir() if p.name.isdigit())
+    for job in jobs[1:]:
+        summary = json.loads((job / "summary.json").read_text())
+        assert 0 < summary["time_to_first_step_s"] <= summary["wall_time_s"] + 1.0, summary

@@ -8,7 +8,7 @@ import yaml
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 
-from dsft.config import validate
+from dsft.config.validate import validate
 from tests.conftest import CONF, ROOT
 
 HYDRA_PRESETS = sorted(ROOT.glob("sweeps/*/*.yaml"))

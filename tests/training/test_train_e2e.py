@@ -7,9 +7,9 @@ import torch
 import yaml
 from transformers import AutoModelForCausalLM
 
-from dsft.adapters.lora import load_adapter
-from dsft.data.datamodule import InstructionDataModule
 from dsft.models.loading import load_model_tokenizer, resolve_model_source
+from dsft.runs import load_run
+from tests import run_helpers
 from tests.conftest import FAST, assert_ok, read_summary, run_train
 
 pytestmark = pytest.mark.slow
@@ -69,27 +69,8 @@ def test_checkpoint_holds_only_adapter_weights(lora_run):
 
 
 def independent_val_loss(run_dir) -> float:
-    """HF forward with labels, per example, on the base + the run's saved adapter."""
-    cfg = yaml.safe_load((run_dir / "config.yaml").read_text())
-    source = resolve_model_source(cfg["model"], cfg["paths"]["cache_dir"])
-    base = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32)
-    model = load_adapter(base, run_dir / "adapter").eval()
-    data = InstructionDataModule(
-        cfg["data"],
-        load_model_tokenizer(cfg["model"], source),
-        cfg["model"]["chat_template"],
-        micro_batch_size=1,
-    )
-    data.setup()
-    total, count = 0.0, 0
-    with torch.no_grad():
-        for example in data.val_examples:
-            ids = torch.tensor([example.input_ids])
-            labels = torch.tensor([example.labels])
-            n = int((labels[:, 1:] != -100).sum())
-            total += float(model(input_ids=ids, labels=labels).loss) * n
-            count += n
-    return total / count
+    """The run's model rebuilt by load_run, scored by transformers' own logits."""
+    return run_helpers.independent_val_loss(load_run(run_dir))
 
 
 def test_saved_adapter_reproduces_final_val_loss(lora_run):
@@ -203,7 +184,7 @@ def test_ddp_on_two_cpu_processes_trains_one_run(tmp_path):
     single, ddp = tmp_path / "single", tmp_path / "ddp"
     common = [*FAST, "data.group_by_length=false"]
     assert_ok(run_train(common, single))
-    assert_ok(run_train([*common, "hardware.devices=2", "hardware.strategy=ddp"], ddp))
+    assert_ok(run_train([*common, "hardware.devices=2", "strategy=ddp"], ddp))
     summary = read_summary(ddp)
     assert summary["status"] == "completed" and summary["global_step"] == 6
     # The rank-1 worker joined this run (its log is here) instead of starting one.

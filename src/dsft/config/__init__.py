@@ -1,7 +1,7 @@
-"""Config schemas, their registration with Hydra, and validation before anything heavy loads."""
+"""Config schemas (`schema`), their registration with Hydra (`store.register_configs`) and
+validation before anything heavy loads (`validate.validate`). Only the error type is imported
+here, so that every layer can raise it without pulling in the rest."""
 
 from dsft.config.errors import ConfigError
-from dsft.config.store import register_configs
-from dsft.config.validate import validate
 
-__all__ = ["ConfigError", "register_configs", "validate"]
+__all__ = ["ConfigError"]

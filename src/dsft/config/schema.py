@@ -1,9 +1,12 @@
 """Typed schemas for every config group.
 
-Each group (`model`, `adapter`, `data`, `optimizer`, `hardware`, `train`, `paths`) has one dataclass
-here. `DsftConfig` ties them together and is the schema of `conf/train.yaml`, so a misspelled key or
-a wrong type fails when Hydra composes the config, long before a model is loaded. Range and
-cross-group rules (positive rank, bf16 hardware, LoRA targets that exist) live in `validate.py`.
+Each group (`model`, `data`, `optimizer`, `hardware`, `train`, `trainer`, `paths`) has one
+dataclass here; each adapter method has its own schema, next to the method
+(`dsft.adapters.methods`), which its YAML file extends. `DsftConfig` ties them together and is the
+schema of `conf/train.yaml`, so a misspelled key, a wrong type or a value outside a closed choice
+fails when Hydra composes the config, long before a model is loaded. Defaults are stated here
+once; a YAML option states only what it changes. Range and cross-group rules (positive rank, bf16
+hardware, LoRA targets that exist) live in `dsft.config.validate`.
 
 This module must stay free of torch/transformers imports: it is on the path of `--help` and
 `--cfg job`.
@@ -15,6 +18,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from omegaconf import MISSING
+
+from dsft.config.choices import choices
+from dsft.data.sources import FORMATS
+from dsft.data.tokenize import TRUNCATIONS
+from dsft.models.chat_templates import TEMPLATES
+from dsft.models.precision import PRECISIONS
+
+Precision = choices("Precision", module=__name__, values=PRECISIONS)
+Truncation = choices("Truncation", module=__name__, values=TRUNCATIONS)
+SourceFormat = choices("SourceFormat", module=__name__, values=FORMATS)
+ChatTemplateName = choices("ChatTemplateName", module=__name__, values=TEMPLATES)
 
 
 @dataclass
@@ -31,9 +45,10 @@ class ModelConfig:
     tokenizer: str | None = None
     # Weight dtype on accelerators (bfloat16 / float16 / float32). `32-true` precision loads fp32.
     dtype: str = "bfloat16"
-    context_length: int = 4096
+    # Longest sequence the model was trained for (data.max_length must fit in it).
+    context_length: int = MISSING
     # Chat format used to render conversations (see dsft.models.chat_templates).
-    chat_template: str = "deepseek_v3"
+    chat_template: ChatTemplateName = MISSING
     # Named LoRA target presets: preset name -> module names (suffixes, as peft matches them).
     lora_targets: dict[str, list[str]] = field(default_factory=dict)
     # Preset used when `adapter.target_preset` is `default`.
@@ -49,65 +64,6 @@ class ModelConfig:
 
 
 @dataclass
-class QuantizationConfig:
-    """bitsandbytes 4-bit quantization of the frozen base (QLoRA)."""
-
-    quant_type: str = "nf4"  # nf4 | fp4
-    double_quant: bool = True
-    # auto: bfloat16 when the hardware precision is bf16, float16 for 16-mixed, else float32.
-    compute_dtype: str = "auto"
-
-
-@dataclass
-class AdaLoraSchedule:
-    """AdaLoRA's rank schedule: start every adapter at rank `adapter.r`, prune to `target_r` on
-    average. Step counts are fractions of `train.max_steps`, so they follow the run's length."""
-
-    target_r: int = 8  # average rank left after pruning
-    warmup_fraction: float = 0.1  # steps at full rank before pruning starts (peft's tinit)
-    final_fraction: float = 0.2  # last steps with the ranks fixed (peft's tfinal)
-    interval: int = 10  # steps between two rank re-allocations (peft's deltaT)
-    orth_reg_weight: float = 0.5  # weight of the orthogonality penalty on A and B
-
-
-@dataclass
-class AdapterConfig:
-    """What trains on top of the frozen base: an adapter, some layers, or everything.
-
-    Methods: lora, qlora (LoRA on a 4-bit base), adalora (LoRA whose ranks are pruned during
-    training), freeze (train whole decoder layers, the rest frozen), full (train every weight:
-    small models only). The LoRA keys below apply to lora, qlora and adalora.
-    """
-
-    method: str = "lora"  # lora | qlora | adalora | freeze | full
-    r: int = 16
-    alpha: float = 32.0
-    # When set, alpha = alpha_ratio * r (keeps the LoRA scale alpha / r fixed across a rank sweep).
-    alpha_ratio: float | None = None
-    dropout: float = 0.05
-    # Name of a preset in `model.lora_targets`, or `default` for `model.default_target_preset`.
-    target_preset: str = "default"
-    # Explicit module names; when set they replace the preset.
-    target_modules: list[str] | None = None
-    bias: str = "none"  # none | all | lora_only
-    # LoRA variants (any method built on LoRA, qlora included):
-    use_dora: bool = False  # DoRA: a learned magnitude per output feature, direction by LoRA
-    use_rslora: bool = False  # rank-stabilised scale alpha / sqrt(r) instead of alpha / r
-    # Initialisation of A and B: default (B = 0), gaussian, pissa (principal singular vectors of
-    # W; the base keeps the residual), pissa_niter_<n> (fast randomised SVD).
-    init: str = "default"
-    quantization: QuantizationConfig | None = None
-    # adapter=adalora: its rank schedule.
-    adalora: AdaLoraSchedule | None = None
-    # adapter=freeze: train the last N decoder layers ...
-    trainable_layers: int | None = None
-    # ... or train every decoder layer except these indices, e.g. [0, 1, 2, 3, 4].
-    freeze_layers: list[int] | None = None
-    # A saved adapter dir (PEFT format) to continue training from, e.g. an earlier stage's.
-    init_from: str | None = None
-
-
-@dataclass
 class SourceConfig:
     """One data source of a data config."""
 
@@ -116,7 +72,7 @@ class SourceConfig:
     path: str = MISSING
     # auto (per row: messages -> conversations, instruction -> alpaca, text -> text), alpaca,
     # conversations or text.
-    format: str = "auto"
+    format: SourceFormat = SourceFormat["auto"]
     # Share of the sampled training examples that come from this source (relative to the others).
     weight: float = 1.0
     # Our field -> the column that holds it, e.g. {instruction: question, output: answer}.
@@ -162,7 +118,7 @@ class DataConfig:
     mix_size: int | None = None
     max_length: int = 256
     # Over-long examples: `right` cuts the end, `drop` skips them.
-    truncation: str = "right"
+    truncation: Truncation = Truncation["right"]
     # Train on the prompt tokens too (off: loss only on the assistant's answers).
     loss_on_prompt: bool = False
     # Multi-turn conversations: loss on the final assistant turn only (off: on every answer).
@@ -201,10 +157,9 @@ class HardwareConfig:
     name: str = MISSING
     accelerator: str = "cpu"  # cpu | gpu | auto
     devices: int = 1
-    strategy: str = "auto"
-    precision: str = "32-true"  # 32-true | bf16-mixed | 16-mixed | bf16-true
-    # Whether this hardware computes in bfloat16 (False on T4/V100: use 16-mixed there).
-    has_bf16: bool = False
+    precision: Precision = Precision["32-true"]  # 32-true | bf16-mixed | 16-mixed | bf16-true
+    # Whether this hardware computes in bfloat16 (false on T4/V100: use 16-mixed there).
+    has_bf16: bool = MISSING
     micro_batch_size: int = 4
     grad_accum: int = 1
     gradient_checkpointing: bool = False
@@ -219,11 +174,38 @@ class TrainConfig:
     val_every_n_steps: int = 50
     log_every_n_steps: int = 5
     # Adapter-only, resumable checkpoints in <run>/checkpoints every N optimizer steps (0: off).
-    save_every_n_steps: int = 100
+    save_every_n_steps: int = 50
     # Evaluate once before training, so the run records where the val loss started.
     initial_validation: bool = True
     # Stop after this many evaluations without a better val loss (0: off).
     early_stopping_patience: int = 3
+
+
+@dataclass
+class TrainerConfig:
+    """The Lightning Trainer's flags (conf/trainer/default.yaml states them); the run flow adds
+    callbacks, loggers and plugins. Any other Trainer argument can be added from the command line
+    with `+trainer.<arg>=<value>` (e.g. `+trainer.profiler=simple`)."""
+
+    _target_: str = "lightning.pytorch.Trainer"
+    accelerator: str = MISSING
+    devices: Any = MISSING
+    strategy: Any = MISSING  # a node of the `strategy` group
+    precision: Precision = MISSING
+    max_steps: int = MISSING
+    max_epochs: int = MISSING
+    accumulate_grad_batches: int = MISSING
+    val_check_interval: Any = MISSING
+    check_val_every_n_epoch: int | None = MISSING
+    log_every_n_steps: int = MISSING
+    limit_train_batches: Any = MISSING
+    limit_val_batches: Any = MISSING
+    limit_test_batches: Any = MISSING
+    num_sanity_val_steps: int = MISSING
+    enable_model_summary: bool = MISSING
+    enable_progress_bar: bool = MISSING
+    deterministic: Any = MISSING
+    default_root_dir: str = MISSING
 
 
 @dataclass
@@ -253,14 +235,20 @@ class DsftConfig:
     # Path of an earlier run dir (or its .ckpt) to resume from; the new run gets its own dir.
     resume: str | None = None
     model: ModelConfig = MISSING
-    adapter: AdapterConfig = MISSING
+    # The adapter method's own schema (dsft.adapters.methods), chosen by its YAML file.
+    adapter: Any = MISSING
     data: DataConfig = MISSING
     optimizer: OptimizerConfig = MISSING
     hardware: HardwareConfig = MISSING
+    # How the Trainer spreads work over devices: a node with a `_target_` (conf/strategy/).
+    strategy: Any = MISSING
+    train: TrainConfig = field(default_factory=TrainConfig)
+    trainer: TrainerConfig = MISSING
+    # Callback name -> Lightning callback node with a `_target_` (null disables one).
+    callbacks: dict[str, Any] = field(default_factory=dict)
     # Logger name -> Lightning logger node with a `_target_`.
     logger: dict[str, Any] = field(default_factory=dict)
-    train: TrainConfig = field(default_factory=TrainConfig)
     paths: PathsConfig = MISSING
     # Multi-stage experiments: run these stages in order, each in <run dir>/<n>-<name>, each
-    # starting from the previous stage's adapter (see conf/experiment/).
+    # starting from the previous stage's result (see conf/experiment/).
     stages: list[StageConfig] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -19,12 +20,25 @@ def _repo_root() -> str:
 
 
 def register_configs() -> None:
-    """Register `train_schema` and the `dsft_root`/`pid` resolvers (idempotent)."""
+    """Register `train_schema`, each adapter method's schema (`/schema/adapter/<method>`, which
+    conf/adapter/<method>.yaml extends) and the resolvers the YAML files use (idempotent)."""
     global _REGISTERED
     if _REGISTERED:
         return
-    ConfigStore.instance().store(name="train_schema", node=DsftConfig)
+    store = ConfigStore.instance()
+    store.store(name="train_schema", node=DsftConfig)
+    register_adapter_schemas()
+    OmegaConf.register_new_resolver("multiply", lambda *xs: math.prod(xs), replace=True)
     OmegaConf.register_new_resolver("dsft_root", _repo_root, replace=True)
     # The pid makes run dirs unique even for two jobs started in the same microsecond.
     OmegaConf.register_new_resolver("pid", os.getpid, replace=True)
     _REGISTERED = True
+
+
+def register_adapter_schemas() -> None:
+    """Store every registered method's schema; call again after registering a new method."""
+    from dsft.adapters.registry import methods
+
+    store = ConfigStore.instance()
+    for name, method in methods().items():
+        store.store(group="schema/adapter", name=name, node=method.schema)

@@ -6,13 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dsft.atomic import atomic_path
 from dsft.data.cleaning import clean
 from dsft.data.mixing import mix, normalized_weights
 from dsft.data.packing import pack_examples
@@ -63,11 +62,8 @@ def prepare_data(
             return data
     data = _prepare(cfg, tokenizer, template, seed)
     if cache_file is not None:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, partial = tempfile.mkstemp(dir=cache_file.parent, suffix=".partial")
-        with os.fdopen(fd, "wb") as handle:
+        with atomic_path(cache_file) as partial, partial.open("wb") as handle:
             pickle.dump(data, handle)
-        os.replace(partial, cache_file)
     return data
 
 
@@ -99,7 +95,26 @@ def cache_key(cfg: dict[str, Any], tokenizer, template: ChatTemplate, seed: int)
 
 def _prepare(cfg: dict[str, Any], tokenizer, template: ChatTemplate, seed: int) -> PreparedData:
     stats: dict[str, Any] = {"sources": {}}
-    pools, explicit = [], {}
+    pools = _read_pools(cfg, stats)
+    train, val, test = _split_and_mix(cfg, pools, stats, seed)
+    tokenized = _tokenize_splits(
+        cfg, {"train": train, "val": val, "test": test}, tokenizer, template, stats
+    )
+    log.info(
+        "data %s: %d train / %d val / %d test examples%s (dropped in tokenization: %s)",
+        cfg["name"],
+        len(tokenized["train"]),
+        len(tokenized["val"]),
+        len(tokenized["test"]),
+        f", packed from {stats['packed']['examples']}" if "packed" in stats else "",
+        stats["dropped_in_tokenization"],
+    )
+    return PreparedData(tokenized["train"], tokenized["val"], tokenized["test"], stats)
+
+
+def _read_pools(cfg: dict[str, Any], stats: dict[str, Any]) -> list[list]:
+    """The cleaned conversations of each source (its cleaning report into stats)."""
+    pools = []
     for index, source in enumerate(cfg["sources"]):
         name = source.get("name") or Path(source["path"]).name or f"source{index}"
         if name in stats["sources"]:  # two files with one name: keep their stats apart
@@ -113,6 +128,12 @@ def _prepare(cfg: dict[str, Any], tokenizer, template: ChatTemplate, seed: int) 
                 "Relax data.cleaning (min_chars, max_chars) or check the file."
             )
         pools.append(conversations)
+    return pools
+
+
+def _split_and_mix(cfg: dict[str, Any], pools: list[list], stats: dict[str, Any], seed: int):
+    """(train, val, test) conversations: each source split by hash, training pools mixed."""
+    explicit = {}
     for split, path in (cfg.get("split_files") or {}).items():
         if split not in ("val", "test"):
             raise DataError(f"data.split_files: unknown split {split!r}; use val and test.")
@@ -141,6 +162,11 @@ def _prepare(cfg: dict[str, Any], tokenizer, template: ChatTemplate, seed: int) 
             f"data {cfg['name']}: {stats['split']} examples after splitting; add data, or "
             "change data.val_fraction / data.split_files."
         )
+    return train, val, test
+
+
+def _tokenize_splits(cfg, splits: dict[str, list], tokenizer, template, stats) -> dict[str, list]:
+    """Token ids and labels per split; training rows packed when configured, eval rows sorted."""
     kwargs = dict(
         tokenizer=tokenizer,
         template=template,
@@ -150,7 +176,7 @@ def _prepare(cfg: dict[str, Any], tokenizer, template: ChatTemplate, seed: int) 
         last_turn_only=cfg.get("loss_on_last_turn_only", False),
     )
     tokenized = {}
-    for split, conversations in (("train", train), ("val", val), ("test", test)):
+    for split, conversations in splits.items():
         tokenized[split], dropped = tokenize_conversations(conversations, **kwargs)
         stats.setdefault("dropped_in_tokenization", {})[split] = dropped
     if cfg.get("packing"):
@@ -160,16 +186,7 @@ def _prepare(cfg: dict[str, Any], tokenizer, template: ChatTemplate, seed: int) 
     # Order does not change the val loss; sorting by length cuts padding in its batches.
     for split in ("val", "test"):
         tokenized[split].sort(key=lambda e: len(e.input_ids))
-    log.info(
-        "data %s: %d train / %d val / %d test examples%s (dropped in tokenization: %s)",
-        cfg["name"],
-        len(tokenized["train"]),
-        len(tokenized["val"]),
-        len(tokenized["test"]),
-        f", packed from {stats['packed']['examples']}" if "packed" in stats else "",
-        stats["dropped_in_tokenization"],
-    )
-    return PreparedData(tokenized["train"], tokenized["val"], tokenized["test"], stats)
+    return tokenized
 
 
 def _read_source(source: dict[str, Any], cfg: dict[str, Any], name: str):

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from transformers import PreTrainedTokenizerBase
+from typing import TYPE_CHECKING
 
 from dsft.models.chat_templates import ChatTemplate, Message
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
+
+# What happens to an example longer than data.max_length: cut its end, or skip it.
+TRUNCATIONS = ("right", "drop")
 
 IGNORE_INDEX = -100
 

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ import torch
 import transformers
 from transformers import AutoConfig, AutoModelForCausalLM
 
+from dsft.atomic import atomic_path
 from dsft.models.tokenizer import BUNDLED_DEEPSEEK, load_tokenizer
 
 
@@ -57,15 +55,12 @@ def ensure_tiny_model(
         torch.manual_seed(seed)
         model = AutoModelForCausalLM.from_config(model_config, dtype=getattr(torch, dtype))
     # Written to a temp dir and renamed, so parallel jobs never see a half-written model.
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        model.save_pretrained(staging)
-        if tokenizer is not None:
-            load_tokenizer(tokenizer).save_pretrained(staging)
-        os.replace(staging, target)
+        with atomic_path(target, directory=True) as staging:
+            model.save_pretrained(staging)
+            if tokenizer is not None:
+                load_tokenizer(tokenizer).save_pretrained(staging)
     except OSError:
-        if not (target / "config.json").is_file():
+        if not (target / "config.json").is_file():  # another job got there first: use its copy
             raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return target

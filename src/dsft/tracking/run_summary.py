@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import platform
 import resource
 import subprocess
@@ -65,11 +63,3 @@ def peak_gpu_mb() -> float | None:
     if torch is None or not torch.cuda.is_available():
         return None
     return torch.cuda.max_memory_allocated() / 1024**2
-
-
-def write_json_atomic(path: str | Path, data: dict[str, Any]) -> None:
-    """Write JSON through a temp file and a rename."""
-    path = Path(path)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
-    os.replace(partial, path)

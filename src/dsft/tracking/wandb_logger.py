@@ -31,7 +31,8 @@ class DsftWandbLogger(WandbLogger):
         super().__init__(*args, **kwargs)
         self.log_adapter = log_adapter
 
-    def on_adapter_saved(self, adapter_dir: Path) -> None:
+    def log_saved_dir(self, adapter_dir: Path) -> None:
+        """Upload the run's saved adapter (or model) dir as a `model` artifact."""
         if not self.log_adapter:
             return
         import wandb

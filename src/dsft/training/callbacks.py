@@ -1,8 +1,7 @@
-"""Callbacks: throughput logging, and checkpoints written atomically."""
+"""Callbacks: throughput, checkpoints written atomically, and the final report to the loggers."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -12,13 +11,21 @@ import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
+from dsft.atomic import atomic_path
+from dsft.training.clock import process_start_time
+
 
 class TokenThroughput(L.Callback):
     """Logs non-pad tokens/s of training (validation time excluded) and counts tokens seen
-    (at the end, summed over all ranks of a multi-device run)."""
+    (at the end, summed over all ranks of a multi-device run).
 
-    def __init__(self, log_every_n_steps: int):
+    `job_started` (wall-clock seconds) is when the job began; the run flow sets it, so the time
+    to the first optimizer step counts from the job's start, not the process's.
+    """
+
+    def __init__(self, log_every_n_steps: int, job_started: float | None = None):
         self.log_every_n_steps = log_every_n_steps
+        self.job_started = job_started
         self.tokens_seen = 0
         self.train_seconds = 0.0
         self._window_tokens = 0
@@ -37,7 +44,8 @@ class TokenThroughput(L.Callback):
         elapsed = now - (self._last or now)
         self._last = now
         if self.time_to_first_step is None:
-            self.time_to_first_step = round(process_age_seconds(), 2)
+            started = self.job_started or process_start_time()
+            self.time_to_first_step = round(time.time() - started, 2)
         self.tokens_seen += batch["num_tokens"]
         self.train_seconds += elapsed
         self._window_tokens += batch["num_tokens"]
@@ -56,16 +64,6 @@ class TokenThroughput(L.Callback):
         return self.tokens_seen / self.train_seconds if self.train_seconds else 0.0
 
 
-def process_age_seconds() -> float:
-    """Seconds since this process started (the command was run), from /proc where available."""
-    try:
-        ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
-        uptime = float(Path("/proc/uptime").read_text().split()[0])
-        return uptime - ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return time.process_time()
-
-
 class ResumableCheckpoint(ModelCheckpoint):
     """`last.ckpt` every N steps and when a run crashes, except when it diverged: a checkpoint
     of NaN weights would only make `resume=` continue from a broken state."""
@@ -80,8 +78,21 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     """Writes each checkpoint to a temp file and renames it, so a crash never leaves half a file."""
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path, storage_options=None) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        torch.save(checkpoint, partial)
-        os.replace(partial, path)
+        with atomic_path(path) as partial:
+            torch.save(checkpoint, partial)
+
+
+class FinalReport(L.Callback):
+    """Gives the loggers what exists only once the run is over: TensorBoard's hparams view gets
+    the final val loss, W&B the saved adapter (or model) as an artifact. The run flow calls
+    `on_run_saved` after the final evaluation and save."""
+
+    def on_run_saved(self, trainer, record: dict[str, Any], saved: Path, hparams: dict) -> None:
+        from lightning.pytorch.loggers import TensorBoardLogger
+
+        for logger in trainer.loggers:
+            if isinstance(logger, TensorBoardLogger):
+                logger.log_hyperparams(hparams, {"hp/final_val_loss": record["final_val_loss"]})
+            upload = getattr(logger, "log_saved_dir", None)
+            if upload is not None:
+                upload(saved)

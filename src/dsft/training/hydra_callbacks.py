@@ -15,11 +15,24 @@ from omegaconf import DictConfig
 RUN_MARKERS = ("summary.json", "adapter", "model", "checkpoints", "csv")
 
 
+RANK_VARIABLES = (
+    "RANK",
+    "LOCAL_RANK",
+    "NODE_RANK",
+    "GROUP_RANK",
+    "SLURM_PROCID",
+    "JSM_NAMESPACE_RANK",
+)
+
+
 def is_ddp_worker() -> bool:
-    """True in the processes Lightning's DDP launcher starts for ranks > 0: they re-run rank
-    0's command with its run dir (logging to train_ddp_process_<n>.log), so they join that run
-    instead of starting one."""
-    return os.environ.get("LOCAL_RANK", "0") != "0"
+    """True in every process but the job's global rank 0. Lightning's DDP launcher starts the
+    ranks > 0 of a node by re-running rank 0's command with its run dir (logging to
+    train_ddp_process_<n>.log), so they join that run instead of starting one; on a multi-node
+    job only global rank 0 writes the run record."""
+    # Global rank 0 is rank 0 by every count a launcher sets (torchrun, Lightning, SLURM, LSF);
+    # LOCAL_RANK alone is 0 on every node.
+    return any(os.environ.get(variable, "0") != "0" for variable in RANK_VARIABLES)
 
 
 class ProtectExistingRuns(Callback):

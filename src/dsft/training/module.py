@@ -1,28 +1,18 @@
-"""The LightningModule: a frozen base with a LoRA adapter (or some of its own layers unfrozen),
-trained on the answer tokens."""
+"""The LightningModule: a frozen base made trainable by an adapter method, trained on the answer
+tokens. What the method is (LoRA, QLoRA, AdaLoRA, freeze, full, ...) is the method's business:
+this module only calls its hooks (`dsft.adapters.method.AdapterMethod`)."""
 
 from __future__ import annotations
 
 import logging
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import lightning as L
 import torch
 from hydra.utils import instantiate
 
-from dsft.adapters.layers import train_own_weights
-from dsft.adapters.lora import (
-    adalora_orthogonality_penalty,
-    adalora_state,
-    count_parameters,
-    restore_adalora_state,
-    save_pissa_initial,
-    set_adalora_schedule,
-    wrap_with_lora,
-)
-from dsft.config.validate import LORA_METHODS
+from dsft.adapters.peft_lora import count_parameters
+from dsft.adapters.registry import build_method
 from dsft.data.packing import block_causal_mask
 from dsft.models.loading import load_base_model
 from dsft.training.loss import selected_token_loss_sum
@@ -30,15 +20,14 @@ from dsft.training.loss import selected_token_loss_sum
 log = logging.getLogger(__name__)
 
 
-class LoRAFineTuneModule(L.LightningModule):
-    """Builds the model in `configure_model`, optimises only its trainable parameters (the
-    adapter's, or the unfrozen layers' for adapter=freeze|full).
+class FineTuneModule(L.LightningModule):
+    """Builds the model in `configure_model` and optimises only its trainable parameters.
 
     All constructor arguments are plain dicts and strings, so the hyper-parameters saved in
     checkpoints are plain config, never modules.
     """
 
-    # Checkpoints hold only the trainable (adapter) weights; the frozen base comes from its source.
+    # Checkpoints hold only the trainable weights; the frozen base comes from its source.
     strict_loading = False
 
     def __init__(
@@ -53,8 +42,8 @@ class LoRAFineTuneModule(L.LightningModule):
     ):
         super().__init__()
         self.save_hyperparameters()
+        self.method = build_method(adapter, model)
         self.model = None
-        self.pissa_initial: Path | None = None  # PiSSA's initial adapter, for the final save
         self.trainable_parameters = 0
         self._val_loss_sum = torch.zeros(())
         self._val_tokens = 0
@@ -68,41 +57,22 @@ class LoRAFineTuneModule(L.LightningModule):
         if self.model is not None:
             return
         hp = self.hparams
-        quantization = hp.adapter.get("quantization") if hp.adapter["method"] == "qlora" else None
         base = load_base_model(
-            hp.model_source,
+            self.method.base_source(hp.model_source),
             hp.model,
             hp.precision,
-            quantization=quantization,
+            quantization=self.method.quantization(),
             device=str(self.trainer.strategy.root_device) if self._trainer else None,
         )
-        if not self.uses_lora:
-            self.model = train_own_weights(
-                base,
-                hp.adapter,
-                hp.gradient_checkpointing,
-                fp32_master=hp.precision.endswith("-mixed"),
-            )
-            self.model.train()
-            self.trainable_parameters, _ = count_parameters(self.model)
-            return
-        self.model = wrap_with_lora(
-            base, hp.adapter, hp.model, hp.gradient_checkpointing, hp.total_steps
+        self.model = self.method.wrap(
+            base, hp.precision, hp.gradient_checkpointing, hp.total_steps
         )
-        if str(hp.adapter.get("init", "default")).startswith("pissa"):
-            target = Path(tempfile.mkdtemp(prefix="dsft-pissa-")) / "initial"
-            self.pissa_initial = save_pissa_initial(self.model, target)
-        self.model.train()  # from_pretrained returns eval mode; LoRA dropout must be active
         self.trainable_parameters, _ = count_parameters(self.model)
 
     @property
-    def uses_lora(self) -> bool:
-        return self.hparams.adapter["method"] in LORA_METHODS
-
-    @property
     def causal_lm(self):
-        """The transformers model (inside the peft wrapper, when there is one)."""
-        return self.model.get_base_model() if self.uses_lora else self.model
+        """The transformers model (inside the method's wrapper, when it has one)."""
+        return self.method.causal_lm(self.model)
 
     def loss_sum(self, batch: dict[str, Any]) -> torch.Tensor:
         """Summed cross-entropy over the batch's answer tokens."""
@@ -145,22 +115,18 @@ class LoRAFineTuneModule(L.LightningModule):
                 )
             self.log("train/loss", mean, prog_bar=True)
         loss = loss_sum / (self.loss_normalizer or tokens)
-        if self.hparams.adapter["method"] == "adalora":
-            weight = self.hparams.adapter["adalora"]["orth_reg_weight"]
-            loss = loss + weight * adalora_orthogonality_penalty(self.model)
-        return loss
+        extra = self.method.extra_loss(self.model)
+        return loss if extra is None else loss + extra
 
     def optimizer_step(self, epoch, batch_idx, optimizer, optimizer_closure=None) -> None:
         super().optimizer_step(epoch, batch_idx, optimizer, optimizer_closure)
-        if self.hparams.adapter["method"] == "adalora" and self._finite_lora_gradients():
-            # AdaLoRA re-allocates ranks from the gradients of the step just taken (peft's
-            # order: after optimizer.step, before zero_grad). Lightning counts the step only
-            # after this hook, so global_step is still its 0-based index.
-            self.model.base_model.update_and_allocate(self.trainer.global_step)
+        # Lightning counts the step only after this hook: global_step is its 0-based index.
+        self.method.after_optimizer_step(
+            self.model, self.trainer.global_step, self._finite_gradients
+        )
 
-    def _finite_lora_gradients(self) -> bool:
-        """False after an fp16 step the loss scaler skipped (overflowed gradients would poison
-        AdaLoRA's importance averages for good). Checked only under fp16: it syncs."""
+    def _finite_gradients(self) -> bool:
+        """False after an fp16 step the loss scaler skipped. Checked only under fp16: it syncs."""
         if not self.hparams.precision.startswith("16"):
             return True
         grads = [p.grad for p in self.model.parameters() if p.requires_grad and p.grad is not None]
@@ -174,14 +140,17 @@ class LoRAFineTuneModule(L.LightningModule):
         self._val_loss_sum += self.loss_sum(batch).detach()
         self._val_tokens += batch["loss_targets"].numel()
 
-    def on_validation_epoch_end(self) -> None:
-        # Token-weighted over the whole val set (and all devices), not a mean of batch means.
+    def _mean_loss(self) -> torch.Tensor:
+        """Token-weighted over the whole split (and all devices), not a mean of batch means."""
         strategy = self.trainer.strategy
         loss_sum = strategy.reduce(self._val_loss_sum, reduce_op="sum")
         tokens = strategy.reduce(
             torch.tensor(float(self._val_tokens), device=self.device), reduce_op="sum"
         )
-        self.log("val/loss", loss_sum / tokens, prog_bar=True)
+        return loss_sum / tokens
+
+    def on_validation_epoch_end(self) -> None:
+        self.log("val/loss", self._mean_loss(), prog_bar=True)
         self.last_val_step = self.trainer.global_step
 
     # The test split is scored exactly like the validation split.
@@ -192,12 +161,7 @@ class LoRAFineTuneModule(L.LightningModule):
         self.validation_step(batch, batch_idx)
 
     def on_test_epoch_end(self) -> None:
-        strategy = self.trainer.strategy
-        loss_sum = strategy.reduce(self._val_loss_sum, reduce_op="sum")
-        tokens = strategy.reduce(
-            torch.tensor(float(self._val_tokens), device=self.device), reduce_op="sum"
-        )
-        self.log("test/loss", loss_sum / tokens)
+        self.log("test/loss", self._mean_loss())
 
     def configure_optimizers(self):
         params = [p for p in self.model.parameters() if p.requires_grad]
@@ -211,8 +175,7 @@ class LoRAFineTuneModule(L.LightningModule):
         scheduler = instantiate(self.hparams.optimizer["scheduler"])(
             optimizer, total_steps=total_steps
         )
-        if self.hparams.adapter["method"] == "adalora":
-            set_adalora_schedule(self.model, self.hparams.adapter["adalora"], total_steps)
+        self.method.on_train_start(self.model, total_steps)
         return {
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
@@ -233,9 +196,13 @@ class LoRAFineTuneModule(L.LightningModule):
         checkpoint["state_dict"] = {
             k: v for k, v in checkpoint["state_dict"].items() if k in trainable
         }
-        if self.hparams.adapter["method"] == "adalora":
-            checkpoint["adalora"] = adalora_state(self.model)
+        state = self.method.checkpoint_state(self.model)
+        if state is not None:
+            checkpoint["method_state"] = state
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        if "adalora" in checkpoint:  # the model exists: configure_model runs before restoring
-            restore_adalora_state(self.model, checkpoint["adalora"])
+        # The model exists: configure_model runs before the checkpoint is restored.
+        # (Checkpoints before 2026-12 kept it under the method's name.)
+        state = checkpoint.get("method_state", checkpoint.get(self.method.name))
+        if state is not None:
+            self.method.restore_state(self.model, state)

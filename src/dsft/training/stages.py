@@ -1,27 +1,31 @@
 """Multi-stage experiments: one command, several trainings in a row, each in its own run dir,
-each starting from the adapter of the stage before (e.g. general data, then domain data)."""
+each starting from the result of the stage before (e.g. general data, then domain data)."""
 
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from dsft.config import ConfigError, validate
+from dsft.adapters.registry import method_class
+from dsft.adapters.saved import SavedResult
+from dsft.config.errors import ConfigError
+from dsft.config.validate import validate
 
 log = logging.getLogger(__name__)
 
 
 def compose_stages(cfg: DictConfig, run_dir: Path) -> list[tuple[str, Path, DictConfig]]:
     """(name, run dir, config) per stage: the experiment's config plus the stage's overrides,
-    composed and validated now, before anything trains."""
+    composed and validated now, before anything trains. Stage n > 1 continues stage n - 1's
+    result (`adapter.init_from`), and is validated with it: a method that cannot continue the
+    previous stage's result is refused here, not after stage 1 trained."""
     from hydra import compose
     from hydra.core.hydra_config import HydraConfig
 
     parent = [o for o in HydraConfig.get().overrides.task if not o.startswith("hydra.")]
-    stages = []
+    stages: list[tuple[str, Path, DictConfig]] = []
     for index, stage in enumerate(cfg.stages, start=1):
         stage_dir = run_dir / f"{index}-{stage.name}"
         overrides = [*parent, *stage.overrides, "stages=null", f"paths.output_dir={stage_dir}"]
@@ -29,36 +33,67 @@ def compose_stages(cfg: DictConfig, run_dir: Path) -> list[tuple[str, Path, Dict
             stage_cfg = compose(config_name="train", overrides=overrides)
         except Exception as err:  # Hydra's composition errors name the bad override
             raise ConfigError(f"stages[{index - 1}].overrides", str(err)) from None
-        validate(stage_cfg)
+        if stages:
+            continue_previous(stage_cfg, stages[-1], f"stages[{index - 1}]")
+        else:
+            _in_stage(validate, stage_cfg, "stages[0]")
         stages.append((stage.name, stage_dir, stage_cfg))
     return stages
 
 
-def run_stages(stages: list[tuple[str, Path, DictConfig]], run_dir: Path, train_fn) -> float:
-    """Train each stage from the previous stage's adapter; returns the last val loss."""
-    from dsft.tracking.run_summary import write_json_atomic
+def continue_previous(stage_cfg: DictConfig, previous: tuple, key: str) -> None:
+    """Point the stage at what the previous stage will save, and validate it with that."""
+    name, previous_dir, previous_cfg = previous
+    previous_method = method_class(previous_cfg.adapter.method)
+    planned = SavedResult(
+        path=previous_dir / previous_method.saved_dir,
+        method=previous_method.name,
+        adapter=OmegaConf.to_container(previous_cfg.adapter, resolve=True, enum_to_str=True),
+        peft_type=previous_method.peft_type,
+    )
+    with open_dict(stage_cfg):
+        stage_cfg.adapter.init_from = None  # not there yet: the rest is validated without it
+    _in_stage(validate, stage_cfg, key)
+    method = method_class(stage_cfg.adapter.method)
+    _in_stage(
+        lambda c: method.check_init_from(c.adapter, c.model, planned), stage_cfg, key, name
+    )
+    with open_dict(stage_cfg):
+        stage_cfg.adapter.init_from = str(planned.path)
+
+
+def _in_stage(check, stage_cfg: DictConfig, key: str, previous: str | None = None) -> None:
+    """Run a check, naming the stage in its error."""
+    try:
+        check(stage_cfg)
+    except ConfigError as err:
+        after = f" (continuing stage {previous!r})" if previous else ""
+        raise ConfigError(f"{key}{after}: {err.key}", err.message) from None
+
+
+def run_stages(
+    stages: list[tuple[str, Path, DictConfig]], run_dir: Path, train_fn, job_started: float | None
+) -> float:
+    """Train each stage in order; returns the last stage's val loss. The experiment's
+    summary.json lists every stage and how the whole ended."""
+    from dsft.atomic import write_json_atomic
 
     summary = {"status": "running", "stages": []}
-    previous_adapter = None
     val_loss = float("nan")
     try:
         for name, stage_dir, stage_cfg in stages:
-            stage_dir.mkdir(parents=True, exist_ok=True)
-            if previous_adapter is not None:
-                with open_dict(stage_cfg):
-                    stage_cfg.adapter.init_from = str(previous_adapter)
-            (stage_dir / "config.yaml").write_text(OmegaConf.to_yaml(stage_cfg, resolve=True))
-            log.info("stage %s: %s (from %s)", name, stage_dir, previous_adapter or "a new adapter")
-            val_loss = train_fn(stage_cfg, stage_dir, time.time())
+            init_from = stage_cfg.adapter.init_from
+            log.info("stage %s: %s (from %s)", name, stage_dir, init_from or "the base model")
+            val_loss = train_fn(stage_cfg, stage_dir, job_started)
+            job_started = None  # later stages count from their own start
             summary["stages"].append(
                 {
                     "name": name,
                     "run_dir": str(stage_dir),
                     "final_val_loss": val_loss,
-                    "init_from": str(previous_adapter) if previous_adapter else None,
+                    "init_from": init_from,
                 }
             )
-            previous_adapter = stage_dir / "adapter"
         summary["status"] = "completed"
         return val_loss
     except BaseException as err:

@@ -1,0 +1,1 @@
+"""One module per adapter method; each registers itself (see `dsft.adapters.registry`)."""

@@ -1,0 +1,35 @@
+"""Rules of the `hardware` and `strategy` groups."""
+
+from __future__ import annotations
+
+from omegaconf import DictConfig
+
+from dsft.config.errors import ConfigError
+from dsft.config.rules.common import in_multirun, positive
+
+
+def validate_hardware(hardware: DictConfig, strategy: DictConfig) -> None:
+    if hardware.precision.startswith("bf16") and not hardware.has_bf16:
+        raise ConfigError(
+            "hardware.precision",
+            f"{hardware.precision} needs bfloat16 support, which hardware={hardware.name} lacks "
+            "(e.g. T4, V100). Use hardware.precision=16-mixed.",
+        )
+    positive("hardware.micro_batch_size", hardware.micro_batch_size, "Use e.g. 4.")
+    positive("hardware.grad_accum", hardware.grad_accum, "Use 1 for no accumulation.")
+    positive("hardware.devices", hardware.devices, "Use 1 for a single device.")
+    if hardware.devices > 1 and in_multirun():
+        raise ConfigError(
+            "hardware.devices",
+            f"{hardware.devices} devices in a multirun (-m): Lightning's DDP re-launches the "
+            "command line in each process, which would start the whole sweep again. Run sweeps "
+            "with one device per job, or launch each job on its own node with "
+            "+cluster=slurm_a100.",
+        )
+    if "_target_" not in strategy:
+        raise ConfigError("strategy", "needs a `_target_`; choose one with strategy=auto|ddp.")
+    if strategy.get("name") == "ddp_spawn" or strategy.get("start_method") == "spawn":
+        raise ConfigError(
+            "strategy",
+            "ddp_spawn trains in child processes and loses the trained adapter; use ddp.",
+        )
