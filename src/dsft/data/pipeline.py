@@ -22,7 +22,7 @@ from dsft.data.tokenize import TokenizedExample, tokenize_conversations
 from dsft.models.chat_templates import ChatTemplate
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: val/test examples know their source
 
 
 @dataclass
@@ -97,9 +97,8 @@ def _prepare(cfg: dict[str, Any], tokenizer, template: ChatTemplate, seed: int) 
     stats: dict[str, Any] = {"sources": {}}
     pools = _read_pools(cfg, stats)
     train, val, test = _split_and_mix(cfg, pools, stats, seed)
-    tokenized = _tokenize_splits(
-        cfg, {"train": train, "val": val, "test": test}, tokenizer, template, stats
-    )
+    splits = {"train": [(None, train)], "val": val, "test": test}
+    tokenized = _tokenize_splits(cfg, splits, tokenizer, template, stats)
     log.info(
         "data %s: %d train / %d val / %d test examples%s (dropped in tokenization: %s)",
         cfg["name"],
@@ -132,7 +131,8 @@ def _read_pools(cfg: dict[str, Any], stats: dict[str, Any]) -> list[list]:
 
 
 def _split_and_mix(cfg: dict[str, Any], pools: list[list], stats: dict[str, Any], seed: int):
-    """(train, val, test) conversations: each source split by hash, training pools mixed."""
+    """(train, val, test): training conversations (pools mixed), and the val and test
+    conversations as (source name, conversations) groups; each source is split by hash."""
     explicit = {}
     for split, path in (cfg.get("split_files") or {}).items():
         if split not in ("val", "test"):
@@ -142,9 +142,15 @@ def _split_and_mix(cfg: dict[str, Any], pools: list[list], stats: dict[str, Any]
     test_fraction = 0.0 if "test" in explicit else cfg["test_fraction"]
     splits = [split_three_ways(pool, val_fraction, test_fraction) for pool in pools]
     train_pools = [s[0] for s in splits]
-    val = explicit.get("val") or [c for s in splits for c in s[1]]
-    test = explicit.get("test") or [c for s in splits for c in s[2]]
     names = list(stats["sources"])
+    # Held-out examples stay grouped by source (for per-source evaluation), in source order.
+    held_out = {}
+    for index, split in ((1, "val"), (2, "test")):
+        if split in explicit:
+            held_out[split] = [(f"{split} file", explicit[split])]
+        else:
+            held_out[split] = [(n, s[index]) for n, s in zip(names, splits, strict=True)]
+    val, test = held_out["val"], held_out["test"]
     weights = normalized_weights([float(s.get("weight", 1.0)) for s in cfg["sources"]], names)
     if cfg.get("domain_weight") is not None and len(weights) > 1:
         rest = sum(weights[1:]) or 1.0
@@ -156,8 +162,12 @@ def _split_and_mix(cfg: dict[str, Any], pools: list[list], stats: dict[str, Any]
     else:
         size = cfg.get("mix_size") or sum(len(p) for p in train_pools)
         train = mix(train_pools, weights, size, seed)
-    stats["split"] = {"train": len(train), "val": len(val), "test": len(test)}
-    if not train or not val:
+    stats["split"] = {
+        "train": len(train),
+        "val": sum(len(group) for _, group in val),
+        "test": sum(len(group) for _, group in test),
+    }
+    if not train or not stats["split"]["val"]:
         raise DataError(
             f"data {cfg['name']}: {stats['split']} examples after splitting; add data, or "
             "change data.val_fraction / data.split_files."
@@ -166,7 +176,8 @@ def _split_and_mix(cfg: dict[str, Any], pools: list[list], stats: dict[str, Any]
 
 
 def _tokenize_splits(cfg, splits: dict[str, list], tokenizer, template, stats) -> dict[str, list]:
-    """Token ids and labels per split; training rows packed when configured, eval rows sorted."""
+    """Token ids and labels per split (each split given as (source, conversations) groups);
+    training rows packed when configured, eval rows sorted by length."""
     kwargs = dict(
         tokenizer=tokenizer,
         template=template,
@@ -176,8 +187,14 @@ def _tokenize_splits(cfg, splits: dict[str, list], tokenizer, template, stats) -
         last_turn_only=cfg.get("loss_on_last_turn_only", False),
     )
     tokenized = {}
-    for split, conversations in splits.items():
-        tokenized[split], dropped = tokenize_conversations(conversations, **kwargs)
+    for split, groups in splits.items():
+        tokenized[split], dropped = [], 0
+        for source, conversations in groups:
+            examples, n = tokenize_conversations(conversations, **kwargs)
+            for example in examples:
+                example.source = source
+            tokenized[split] += examples
+            dropped += n
         stats.setdefault("dropped_in_tokenization", {})[split] = dropped
     if cfg.get("packing"):
         before = len(tokenized["train"])

@@ -20,6 +20,7 @@ IGNORE_INDEX = -100
 class TokenizedExample:
     input_ids: list[int]
     labels: list[int]  # IGNORE_INDEX where no loss is computed
+    source: str | None = None  # the data source it came from (val/test examples)
 
 
 def tokenize_conversations(
