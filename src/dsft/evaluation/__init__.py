@@ -1,0 +1,1 @@
+"""Evaluating a finished run: perplexity, multiple choice, latency and memory, from config."""
