@@ -1,10 +1,13 @@
 """The `dsft` command: tools that work on finished runs (training itself is `python train.py`).
 
+    dsft eval outputs/runs/<run>                         # the default evaluation suite
+    dsft eval outputs/runs/<run> eval=medical_mc         # a named suite (conf/eval/)
+    dsft eval outputs/runs/<run> --against base          # A/B against the run's base model
     dsft compare outputs/multirun/<time>                 # rank a sweep's jobs, plot them
     dsft compare outputs/runs/<a> outputs/runs/<b> --out cmp --metric tokens_per_s --descending
     dsft compare wandb:my-team/dsft/<group>              # a sweep's runs from W&B (online)
 
-Also `python -m dsft.cli compare ...`. Nothing here imports torch: comparing runs reads their
+Also `python -m dsft.cli compare ...`. Only `eval` imports torch: comparing runs reads their
 run records (summary.json, .hydra/overrides.yaml, csv/metrics.csv) from disk, or from the W&B API
 for `wandb:` sources.
 """
@@ -54,12 +57,47 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the CSV and plots (default: the sweep dir when the only input is "
         "one, else ./comparison)",
     )
+    evaluate = commands.add_parser(
+        "eval",
+        help="evaluate a finished run: perplexity, multiple choice, latency, memory",
+        description=(
+            "Run an evaluation suite (conf/eval/<name>.yaml) on a finished run and write "
+            "<run>/eval/<suite>.json. Overrides change the suite: eval=medical_mc, "
+            "eval.tasks.latency.repeats=5."
+        ),
+    )
+    evaluate.add_argument("run", metavar="RUN_DIR", help="a finished run dir (outputs/runs/<run>)")
+    evaluate.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="suite overrides")
+    evaluate.add_argument("--stage", help="a stage of a multi-stage run (default: the last)")
+    evaluate.add_argument(
+        "--overwrite", action="store_true", help="replace <suite>.json instead of adding -<n>"
+    )
+    evaluate.add_argument(
+        "--against",
+        metavar="base|RUN_DIR",
+        help="A/B: the same suite on the run's base model or another run, paired per item, with "
+        "95%% bootstrap intervals (written to <run>/eval/ab-<other>.json)",
+    )
     return parser
+
+
+def _evaluate(parser, args) -> None:
+    from dsft.config.errors import ConfigError
+    from dsft.evaluation.command import evaluate_run
+    from dsft.evaluation.mc_data import EvalDataError
+    from dsft.runs import RunError
+
+    try:
+        evaluate_run(args.run, args.overrides, args.stage, args.overwrite, args.against)
+    except (ConfigError, EvalDataError, RunError) as err:
+        parser.exit(2, f"dsft eval: error: {err}\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "eval":
+        _evaluate(parser, args)
     if args.command == "compare":
         from dsft.tracking.compare import CompareError, compare
 

@@ -2,7 +2,8 @@
 
     from dsft.runs import load_run
     run = load_run("outputs/runs/<run>")          # the last stage of a multi-stage run
-    ids = run.tokenizer(run.template.prompt([Message("user", "Hi")]), return_tensors="pt")
+    prompt = run.template.prompt([Message("user", "Hi")])  # carries the template's BOS
+    ids = run.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
     out = run.model.generate(**ids, max_new_tokens=32)
 
 It reads only the run dir (config.yaml, summary.json and the saved adapter or model) and never
@@ -37,11 +38,8 @@ class LoadedRun:
     tokenizer: Any
     template: ChatTemplate
     method: Any  # the AdapterMethod that trained it
-
-    @property
-    def causal_lm(self):
-        """The transformers model inside the method's wrapper."""
-        return self.method.causal_lm(self.model)
+    causal_lm: Any  # the transformers model inside the method's wrapper
+    base: bool = False  # True: the run's base model, without what the run trained
 
 
 def load_run(
@@ -51,6 +49,7 @@ def load_run(
     precision: str = "32-true",
     device: str = "cpu",
     cache_dir: str | Path | None = None,
+    base: bool = False,
 ) -> LoadedRun:
     """Rebuild the trained model, tokenizer and chat template of a finished run.
 
@@ -62,6 +61,8 @@ def load_run(
         precision: the precision the weights are loaded for (as hardware.precision).
         cache_dir: where tiny random-init bases are cached (default: the run's paths.cache_dir);
             a missing one is rebuilt from the run's config.
+        base: the run's base model instead (for A/B against it), as the run loaded it (4-bit
+            for QLoRA unless quantized=False), with the run's tokenizer and template.
     """
     from dsft.models.loading import load_base_model, load_model_tokenizer, resolve_model_source
 
@@ -76,9 +77,9 @@ def load_run(
     def load_base(from_source: str):
         return load_base_model(from_source, model_cfg, precision, quantization, device)
 
-    model = method.load(load_base, saved, source)
+    model = load_base(source) if base else method.load(load_base, saved, source)
     model.eval()
-    causal_lm = method.causal_lm(model)
+    causal_lm = model if base else method.causal_lm(model)
     causal_lm.config.use_cache = True  # training turns it off; generation needs the KV cache
     if quantization is None:
         model.to(device)
@@ -90,6 +91,8 @@ def load_run(
         tokenizer=load_model_tokenizer(model_cfg, source),
         template=get_template(model_cfg["chat_template"]),
         method=method,
+        causal_lm=causal_lm,
+        base=base,
     )
 
 

@@ -209,6 +209,15 @@ class TrainerConfig:
 
 
 @dataclass
+class EvalConfig:
+    """An evaluation suite (conf/eval/<name>.yaml): named tasks, each with a `type` (perplexity,
+    multiple_choice, latency, memory; see dsft.evaluation.tasks) and its options."""
+
+    name: str = MISSING
+    tasks: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class PathsConfig:
     """Where things are read from and written to."""
 
@@ -249,6 +258,8 @@ class DsftConfig:
     # Logger name -> Lightning logger node with a `_target_`.
     logger: dict[str, Any] = field(default_factory=dict)
     paths: PathsConfig = MISSING
+    # An evaluation suite (`eval=<name>`, conf/eval/); `dsft eval <run>` runs it on a finished run.
+    eval: EvalConfig | None = None
     # Multi-stage experiments: run these stages in order, each in <run dir>/<n>-<name>, each
     # starting from the previous stage's result (see conf/experiment/).
     stages: list[StageConfig] | None = None

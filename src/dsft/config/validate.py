@@ -44,6 +44,10 @@ def validate(cfg: DictConfig) -> None:
     data.validate_data(cfg.data, cfg.model, cfg.hardware)
     train.validate_train(cfg.train)
     train.validate_trainer(cfg.trainer)
+    if cfg.eval is not None:  # its files are read and checked now, not after training
+        from dsft.evaluation.suite import check_suite
+
+        check_suite(OmegaConf.to_container(cfg.eval, resolve=True))
     if cfg.resume is not None:
         resolve_resume_checkpoint(cfg.resume)
 
@@ -104,9 +108,12 @@ def _compare_keys(path: str, node: DictConfig, reference: DictConfig) -> None:
     known = [str(k) for k in reference.keys()]  # noqa: SIM118 (`in` skips MISSING values)
     for key in node.keys():  # noqa: SIM118 (DictConfig: `in` skips MISSING values)
         if key not in known:
-            close = difflib.get_close_matches(str(key), known, n=1) or sorted(
-                (k for k in known if str(key).startswith(k) or k.startswith(str(key))), key=len
-            )[-1:]
+            close = (
+                difflib.get_close_matches(str(key), known, n=1)
+                or sorted(
+                    (k for k in known if str(key).startswith(k) or k.startswith(str(key))), key=len
+                )[-1:]
+            )
             hint = f" Did you mean {path}.{close[0]}?" if close else ""
             raise ConfigError(
                 f"{path}.{key}",

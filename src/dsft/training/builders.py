@@ -99,4 +99,3 @@ def build_trainer(plain: dict[str, Any], callbacks: list, loggers: list):
 def find_callback(trainer, kind: type):
     """The trainer's callback of this type, or None."""
     return next((c for c in trainer.callbacks if isinstance(c, kind)), None)
-

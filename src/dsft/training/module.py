@@ -64,9 +64,7 @@ class FineTuneModule(L.LightningModule):
             quantization=self.method.quantization(),
             device=str(self.trainer.strategy.root_device) if self._trainer else None,
         )
-        self.model = self.method.wrap(
-            base, hp.precision, hp.gradient_checkpointing, hp.total_steps
-        )
+        self.model = self.method.wrap(base, hp.precision, hp.gradient_checkpointing, hp.total_steps)
         self.trainable_parameters, _ = count_parameters(self.model)
 
     @property

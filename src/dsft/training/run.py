@@ -137,6 +137,8 @@ def train(
         record.trainer = trainer = builders.build_trainer(plain, callbacks, record.loggers)
         val_loss = fit_and_evaluate(cfg, plain, record, trainer, module, datamodule)
         saved = save_result(trainer, module, run_dir, tokenizer)
+        if plain.get("eval") and trainer.is_global_zero:
+            record.data["eval"] = evaluate_trained(plain, run_dir, module, tokenizer, trainer)
         record.data.update(saved=str(saved), status="completed", final_val_loss=val_loss)
         for callback in trainer.callbacks:
             if hasattr(callback, "on_run_saved"):
@@ -172,6 +174,39 @@ def fit_and_evaluate(cfg, plain, record: RunRecord, trainer, module, datamodule)
         trainer.test(module, datamodule=datamodule, verbose=False)
         record.data["final_test_loss"] = _metric(trainer, "test/loss")
     return val_loss
+
+
+def evaluate_trained(plain, run_dir: Path, module, tokenizer, trainer) -> dict[str, Any]:
+    """Run the `eval` suite on the model just trained (in memory, as saved); its results go to
+    <run>/eval/<suite>.json, the loggers (eval/<task>/<metric>) and summary.json's `eval`."""
+    from dsft.evaluation.suite import metrics_of, run_suite, write_results
+    from dsft.models.chat_templates import get_template
+    from dsft.runs import LoadedRun
+
+    module.model.eval()
+    module.causal_lm.config.use_cache = True  # generation (latency) needs the KV cache
+    run = LoadedRun(
+        run_dir=run_dir,
+        config=plain,
+        summary={},
+        model=module.model,
+        tokenizer=tokenizer,
+        template=get_template(plain["model"]["chat_template"]),
+        method=module.method,
+        causal_lm=module.causal_lm,
+    )
+    results = run_suite(run, plain["eval"])
+    log.info("eval %s written to %s", results["suite"], write_results(run_dir, results))
+    metrics = metrics_of(results)
+    flat = {
+        f"eval/{task}/{name}": value
+        for task, values in metrics.items()
+        for name, value in values.items()
+        if isinstance(value, int | float)
+    }
+    for logger in trainer.loggers:
+        logger.log_metrics(flat, step=trainer.global_step)
+    return metrics
 
 
 def save_result(trainer, module, run_dir: Path, tokenizer) -> Path:

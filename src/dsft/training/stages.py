@@ -55,9 +55,7 @@ def continue_previous(stage_cfg: DictConfig, previous: tuple, key: str) -> None:
         stage_cfg.adapter.init_from = None  # not there yet: the rest is validated without it
     _in_stage(validate, stage_cfg, key)
     method = method_class(stage_cfg.adapter.method)
-    _in_stage(
-        lambda c: method.check_init_from(c.adapter, c.model, planned), stage_cfg, key, name
-    )
+    _in_stage(lambda c: method.check_init_from(c.adapter, c.model, planned), stage_cfg, key, name)
     with open_dict(stage_cfg):
         stage_cfg.adapter.init_from = str(planned.path)
 

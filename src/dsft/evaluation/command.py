@@ -1,0 +1,86 @@
+"""`dsft eval RUN [overrides]`: compose the suite, check it, load the run, evaluate, report."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from dsft.config.errors import ConfigError
+
+
+def compose_suite(overrides: list[str]) -> dict[str, Any]:
+    """The `eval` node of conf/train.yaml with the overrides (`eval=default` unless given)."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    from dsft.config.store import _repo_root, register_configs
+
+    register_configs()
+    if not any(o.startswith("eval=") for o in overrides):
+        overrides = ["eval=default", *overrides]
+    # A task's YAML states only what it changes, so its other options are added, not overridden
+    # (`++`); check_suite still refuses a key the task's schema does not have.
+    overrides = [f"++{o}" if o.startswith("eval.tasks.") else o for o in overrides]
+    conf = Path(os.environ.get("DSFT_ROOT") or _repo_root()) / "conf"
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+            cfg = compose(config_name="train", overrides=overrides)
+    except Exception as err:  # Hydra's composition errors name the override
+        raise ConfigError("eval", str(err).splitlines()[0]) from None
+    finally:
+        GlobalHydra.instance().clear()
+    return OmegaConf.to_container(cfg.eval, resolve=True)
+
+
+def evaluate_run(
+    run_dir: str,
+    overrides: list[str],
+    stage: str | None = None,
+    overwrite: bool = False,
+    against: str | None = None,
+) -> Path:
+    """Evaluate a finished run with a suite (and A/B it against its base or another run);
+    returns the results file (the A/B file with `against`)."""
+    from dsft.evaluation.report import print_results
+    from dsft.evaluation.suite import check_suite, run_suite, write_results
+    from dsft.runs import load_run
+
+    suite = compose_suite(overrides)
+    check_suite(suite)  # bad files and keys fail here, before the model loads
+    run = load_run(run_dir, stage=stage)
+    if against is not None:  # both must exist before either is evaluated
+        other = (
+            load_run(run_dir, stage=stage, base=True) if against == "base" else load_run(against)
+        )
+    results = run_suite(run, suite)
+    path = write_results(run.run_dir, results, overwrite=overwrite)
+    print_results(results, path)
+    if against is None:
+        return path
+    return _ab(run, results, run_suite(other, suite), against, overwrite)
+
+
+def _ab(run, results: dict, other_results: dict, against: str, overwrite: bool) -> Path:
+    from dsft.evaluation.ab import compare_results, verdicts
+    from dsft.evaluation.suite import write_results
+
+    label_a = "adapter" if against == "base" else run.run_dir.name
+    label_b = "base" if against == "base" else Path(against).name
+    comparison = compare_results(results, other_results)
+    lines = verdicts(comparison, label_a, label_b)
+    record = {
+        "suite": results["suite"],
+        "a": str(run.run_dir),
+        "b": "base" if against == "base" else str(against),
+        "comparison": comparison,
+        "verdicts": lines,
+        "b_results": other_results,
+    }
+    path = write_results(run.run_dir, record, overwrite=overwrite, name=f"ab-{label_b}")
+    for line in lines:
+        print(line)
+    print(f"A/B written to {path}")
+    return path

@@ -1,0 +1,67 @@
+"""The evaluation task types and their schemas (no torch: validation imports this)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from omegaconf import MISSING
+
+# Prompts for latency when a suite gives none: short questions, rendered with the chat template.
+DEFAULT_PROMPTS = [
+    "What is a Python list?",
+    "Explain what a dictionary is in simple terms.",
+    "How do I read a file line by line?",
+    "What does the len function return?",
+]
+
+
+@dataclass
+class PerplexityTask:
+    """Token-weighted loss and perplexity of the run's own held-out splits."""
+
+    type: str = "perplexity"
+    splits: list[str] = field(default_factory=lambda: ["val", "test"])
+    by_source: bool = True  # also per data source (domain vs general for mixed data)
+
+
+@dataclass
+class MultipleChoiceTask:
+    """MMLU-style questions from a local file, scored by log-likelihood."""
+
+    type: str = "multiple_choice"
+    # .jsonl or .csv: question, choices (a list, or columns A B C D), answer (letter or index),
+    # optional subject.
+    path: str = MISSING
+    dev_path: str | None = None  # k-shot examples come from here (the first k, in order)
+    k_shot: int = 0
+    # choices: the log-likelihood of each choice's text; letter: of the answer letter.
+    score: str = "choices"
+    chat_template: bool = True  # render the question with the model's chat template
+    max_items: int | None = None  # evaluate the first N items only
+
+
+@dataclass
+class LatencyTask:
+    """Time to first token and decode speed, greedy, with the KV cache, after warm-up."""
+
+    type: str = "latency"
+    prompts: list[str] = field(default_factory=lambda: list(DEFAULT_PROMPTS))
+    repeats: int = 3  # timed generations per prompt
+    warmup: int = 1  # untimed generations first
+    max_new_tokens: int = 16  # every generation makes exactly this many tokens
+
+
+@dataclass
+class MemoryTask:
+    """Peak host RSS (and GPU memory) of the evaluation, and the weights' footprint."""
+
+    type: str = "memory"
+
+
+TASK_TYPES = {
+    "perplexity": PerplexityTask,
+    "multiple_choice": MultipleChoiceTask,
+    "latency": LatencyTask,
+    "memory": MemoryTask,
+}
+SCORES = ("choices", "letter")
