@@ -42,9 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--metric",
         default="final_val_loss",
-        choices=list(METRICS),
         metavar="METRIC",
-        help=f"what to rank by: {', '.join(METRICS)} (default: final_val_loss)",
+        help=f"what to rank by: {', '.join(METRICS)}, or eval/<task>/<metric> from a run's "
+        "evaluation, e.g. eval/medical_mc/accuracy (default: final_val_loss)",
     )
     compare.add_argument(
         "--descending",

@@ -31,8 +31,12 @@ def _loss_difference(pairs) -> float:
     return (sum(a for a, _, _ in pairs) - sum(b for _, b, _ in pairs)) / tokens
 
 
-def compare_results(a: dict[str, Any], b: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per task (and split): the difference, its interval, n and whether A is better."""
+def compare_results(
+    a: dict[str, Any], b: dict[str, Any], same_data: bool = True
+) -> dict[str, dict[str, Any]]:
+    """Per task (and split): the difference, its interval, n and whether A is better.
+    Perplexity is paired only when both runs have the same data config (`same_data`): otherwise
+    their val/test items are different examples."""
     out: dict[str, dict[str, Any]] = {}
     for name, task_a in a["tasks"].items():
         task_b, kind = b["tasks"][name], task_a["config"]["type"]
@@ -42,6 +46,8 @@ def compare_results(a: dict[str, Any], b: dict[str, Any]) -> dict[str, dict[str,
                 for x, y in zip(task_a["items"], task_b["items"], strict=True)
             ]
             out[name] = _entry("accuracy_points", pairs, _accuracy_difference, higher=True)
+        elif kind == "perplexity" and not same_data:
+            out[name] = {"metric": "loss", "skipped": "the runs' data configs differ"}
         elif kind == "perplexity":
             for split, items in task_a["items"].items():
                 pairs = [
@@ -79,6 +85,9 @@ def verdicts(comparison: dict[str, dict[str, Any]], a: str, b: str) -> list[str]
     """One line per task: "<a> better on medical_mc: +8.0 points [+3.1, +12.9], n=120"."""
     lines = []
     for task, entry in comparison.items():
+        if "skipped" in entry:
+            lines.append(f"{task}: not compared ({entry['skipped']}, so their items differ)")
+            continue
         if "difference" not in entry:
             lines.append(
                 f"{task}: time to first token {entry['ttft_p50_ratio']:.2f}x (P50), "

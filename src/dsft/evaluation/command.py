@@ -60,16 +60,17 @@ def evaluate_run(
     print_results(results, path)
     if against is None:
         return path
-    return _ab(run, results, run_suite(other, suite), against, overwrite)
+    same_data = run.config["data"] == other.config["data"]
+    return _ab(run, results, run_suite(other, suite), against, overwrite, same_data)
 
 
-def _ab(run, results: dict, other_results: dict, against: str, overwrite: bool) -> Path:
+def _ab(run, results, other_results, against: str, overwrite: bool, same_data: bool) -> Path:
     from dsft.evaluation.ab import compare_results, verdicts
     from dsft.evaluation.suite import write_results
 
     label_a = "adapter" if against == "base" else run.run_dir.name
     label_b = "base" if against == "base" else Path(against).name
-    comparison = compare_results(results, other_results)
+    comparison = compare_results(results, other_results, same_data)
     lines = verdicts(comparison, label_a, label_b)
     record = {
         "suite": results["suite"],

@@ -23,9 +23,12 @@ from dsft.tracking.comparison import (
     METRICS,
     Comparison,
     best_run,
+    is_metric,
+    metric_header,
     param_value,
     run_label,
     short_names,
+    unknown_metric,
     use_log_scale,
 )
 from dsft.tracking.run_names import format_value
@@ -82,8 +85,8 @@ def swept_params(runs: list[RunRecord]) -> list[str]:
 
 def sort_runs(runs: list[RunRecord], metric: str, descending: bool = False) -> list[RunRecord]:
     """Completed runs by the metric (missing values after), then the runs that did not complete."""
-    if metric not in METRICS:
-        raise CompareError(f"unknown metric {metric!r}; choose one of: {', '.join(METRICS)}")
+    if not is_metric(metric):
+        raise CompareError(unknown_metric(metric))
 
     def key(run: RunRecord) -> tuple[int, float]:
         value = run.metric(metric)
@@ -103,8 +106,11 @@ def compare_runs(runs: list[RunRecord], metric: str, descending: bool = False) -
 # --- output ------------------------------------------------------------------------------------
 
 
-def table_metrics(metric: str) -> list[str]:
-    return list(TABLE_METRICS) + ([metric] if metric not in TABLE_METRICS else [])
+def table_metrics(metric: str, runs: list[RunRecord] = ()) -> list[str]:
+    """The standard columns, every evaluation metric a run has, and the sort metric."""
+    evaluated = sorted({name for run in runs for name in run.eval})
+    columns = list(TABLE_METRICS) + evaluated
+    return columns + ([metric] if metric not in columns else [])
 
 
 def comparison_rows(comparison: Comparison) -> list[dict[str, Any]]:
@@ -118,7 +124,8 @@ def comparison_rows(comparison: Comparison) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"rank": rank if ranked else "", "run": run.name}
         row.update({k: param_value(run, k) or "" for k in comparison.swept})
         row["status"] = run.status
-        row.update({m: _plain(run.metric(m)) for m in table_metrics(comparison.metric)})
+        metrics = table_metrics(comparison.metric, comparison.runs)
+        row.update({m: _plain(run.metric(m)) for m in metrics})
         row["run_dir"] = str(run.path)
         rows.append(row)
     return rows
@@ -139,7 +146,7 @@ def build_table(comparison: Comparison, short_headers: bool = False) -> Table:
     Values are never cut: when the terminal is narrow, the headers wrap instead, and with
     `short_headers` the swept keys are named by their last part (`adapter.r` -> `r`).
     """
-    metrics = table_metrics(comparison.metric)
+    metrics = table_metrics(comparison.metric, comparison.runs)
     best = comparison.best
     rows = []
     for row, run in zip(comparison_rows(comparison), comparison.runs, strict=True):
@@ -156,7 +163,7 @@ def build_table(comparison: Comparison, short_headers: bool = False) -> Table:
     headers = ["#", "run", *(names.get(k, k) for k in comparison.swept), "status"]
     for metric in metrics:
         arrow = (" ▼" if comparison.descending else " ▲") if metric == comparison.metric else ""
-        headers.append(METRICS[metric] + arrow)
+        headers.append(metric_header(metric) + arrow)
     order = "descending" if comparison.descending else "ascending"
     table = Table(title=f"{len(comparison.runs)} runs by {comparison.metric} ({order})")
     status_column = 2 + len(comparison.swept)
@@ -203,8 +210,8 @@ def compare(
     console: Console | None = None,
 ) -> tuple[Comparison, list[Path]]:
     """Load, rank, print the table, write comparison.csv and the plots; returns the files."""
-    if metric not in METRICS:
-        raise CompareError(f"unknown metric {metric!r}; choose one of: {', '.join(METRICS)}")
+    if not is_metric(metric):
+        raise CompareError(unknown_metric(metric))
     comparison = compare_runs(load_inputs(inputs), metric, descending)
     out_dir = Path(out) if out is not None else default_out_dir(inputs)
     try:
@@ -274,4 +281,6 @@ def _display(metric: str, value: float | None) -> str:
         return f"{int(minutes)}m {seconds:04.1f}s" if minutes else f"{seconds:.1f}s"
     if metric.endswith("loss"):
         return f"{value:.4f}"
+    if metric.startswith("eval/"):
+        return f"{value:.4g}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"

@@ -26,6 +26,22 @@ METRICS: dict[str, str] = {
 }
 
 
+def is_metric(name: str) -> bool:
+    """A RunRecord metric, or an evaluation metric `eval/<task>/<metric>`."""
+    return name in METRICS or (name.startswith("eval/") and name.count("/") >= 2)
+
+
+def metric_header(name: str) -> str:
+    return METRICS.get(name, name)
+
+
+def unknown_metric(name: str) -> str:
+    return (
+        f"unknown metric {name!r}; choose one of: {', '.join(METRICS)}, or an evaluation "
+        "metric eval/<task>/<metric> (e.g. eval/medical_mc/accuracy)"
+    )
+
+
 @dataclass
 class Comparison:
     """Runs in rank order, the swept keys and the best run."""

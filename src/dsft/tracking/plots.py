@@ -10,7 +10,13 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dsft.tracking.comparison import METRICS, Comparison, param_value, short_names, use_log_scale
+from dsft.tracking.comparison import (
+    Comparison,
+    metric_header,
+    param_value,
+    short_names,
+    use_log_scale,
+)
 from dsft.tracking.run_names import format_value
 from dsft.tracking.run_records import RunRecord, as_number
 
@@ -116,7 +122,7 @@ def plot_metric_vs_param(comparison: Comparison, key: str, path: Path) -> Path:
     if not shown:
         ax.text(0.5, 0.5, f"no completed run has {metric}", ha="center", va="center")
     ax.set_xlabel(key)
-    ax.set_ylabel(METRICS.get(metric, metric))
+    ax.set_ylabel(metric_header(metric))
     ax.set_title(f"{metric} vs {key}")
     ax.grid(True, alpha=0.3)
     left_out = [r.name for r in comparison.runs if r not in shown]

@@ -45,6 +45,8 @@ class RunRecord:
     peak_rss_mb: float | None = None
     global_step: float | None = None
     error: str | None = None
+    # Evaluation metrics from summary.json's `eval` key: eval/<task>/<metric> -> value.
+    eval: dict[str, float] = field(default_factory=dict)
     val_curve: list[tuple[int, float]] = field(default_factory=list)
     # Values of keys the run did not override: resolved config and config-group choices.
     config: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -55,6 +57,8 @@ class RunRecord:
         return self.status == "completed"
 
     def metric(self, name: str) -> float | None:
+        if name.startswith("eval/"):
+            return _finite(self.eval.get(name))
         return _finite(getattr(self, name, None))
 
 
@@ -82,6 +86,14 @@ def job_dirs(multirun_dir: Path) -> list[Path]:
     return numbered + others
 
 
+def stage_dirs(path: Path) -> list[Path]:
+    """The stage dirs of a multi-stage experiment's dir, in order ([] for any other dir)."""
+    summary, _ = read_summary(path)
+    stages = summary.get("stages") if isinstance(summary.get("stages"), list) else []
+    dirs = [path / Path(str(s.get("run_dir", ""))).name for s in stages if isinstance(s, dict)]
+    return [d for d in dirs if d.is_dir()]
+
+
 def find_run_dirs(inputs: list[str | Path]) -> list[Path]:
     """Run dirs from the inputs: a run dir is itself, a sweep dir is its job dirs."""
     found: list[Path] = []
@@ -92,7 +104,7 @@ def find_run_dirs(inputs: list[str | Path]) -> list[Path]:
         if not path.is_dir():
             raise CompareError(f"{path} is not a dir (give a run dir or a multirun dir)")
         if is_run_dir(path):
-            dirs = [path]
+            dirs = stage_dirs(path) or [path]
         elif is_multirun_dir(path):
             dirs = job_dirs(path)
         else:
@@ -136,11 +148,25 @@ def load_run(run_dir: Path, name: str | None = None) -> RunRecord:
         peak_rss_mb=_finite(summary.get("peak_rss_mb")),
         global_step=_finite(summary.get("global_step")),
         error=summary.get("error") or summary_error,
+        eval=eval_metrics(summary.get("eval")),
         val_curve=curve,
         config=_read_yaml(run_dir / "config.yaml") or {},
         choices=_lookup(_read_yaml(run_dir / ".hydra" / "hydra.yaml"), "hydra.runtime.choices")
         or {},
     )
+
+
+def eval_metrics(evaluation: Any) -> dict[str, float]:
+    """summary.json's {task: {metric: value}} as {eval/<task>/<metric>: value} (numbers only)."""
+    if not isinstance(evaluation, dict):
+        return {}
+    return {
+        f"eval/{task}/{name}": value
+        for task, values in evaluation.items()
+        if isinstance(values, dict)
+        for name, value in values.items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
 
 
 def load_runs(run_dirs: list[Path]) -> list[RunRecord]:
