@@ -4,8 +4,10 @@ independent computation where one exists, and the results file never overwritten
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -126,3 +128,59 @@ def test_dsft_eval_command(finished_run, tmp_path):
     )
     assert missing.returncode == 2 and "no run dir" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+def test_train_returns_the_chosen_eval_metric_for_sweepers(tmp_path):
+    args = ["debug=fast", "eval=medical_mc", "eval.tasks.medical_mc.max_items=4"]
+    args = [a if not a.startswith("eval.tasks.") else f"++{a}" for a in args]
+    value = train_in_process([*args, "train.objective=eval/medical_mc/accuracy"], tmp_path / "r")
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert value == summary["eval"]["medical_mc"]["accuracy"] != summary["final_val_loss"]
+    with pytest.raises(ConfigError, match="add eval=<suite>"):
+        train_in_process(["train.objective=eval/medical_mc/accuracy"], tmp_path / "s")
+
+
+def test_dsft_eval_reaches_the_runs_own_tensorboard_and_wandb_run(tmp_path):
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+
+    from dsft.evaluation.command import evaluate_run
+
+    run_dir = tmp_path / "run"
+    train_in_process(["debug=fast", "logger=[tensorboard,wandb]"], run_dir)
+    (original,) = run_dir.glob("wandb/offline-run-*")
+    run_id = original.name.rsplit("-", 1)[-1]
+    evaluate_run(str(run_dir), ["eval=medical_mc", "eval.tasks.medical_mc.max_items=4"])
+    accuracy = json.loads((run_dir / "eval" / "medical_mc.json").read_text())["tasks"][
+        "medical_mc"
+    ]["metrics"]["accuracy"]
+    tags = {}
+    for events in (run_dir / "tensorboard").glob("events.out.tfevents.*"):
+        for event in EventFileLoader(str(events)).Load():
+            for value in event.summary.value:
+                tags[value.tag] = value
+    assert "eval/medical_mc/accuracy" in tags
+    # The same W&B run id got a second offline segment whose summary holds the accuracy.
+    segments = sorted(run_dir.glob(f"wandb/offline-run-*-{run_id}"))
+    assert len(segments) == 2
+    later = segments[1] if segments[0] == original else segments[0]
+    records = wandb_records_of(later)
+    values = {}
+    for record in records:
+        if record["type"] == "summary":
+            values.update(record["summary"]["update"])
+    assert values["eval/medical_mc/accuracy"] == pytest.approx(accuracy)
+    assert {r["run"]["run_id"] for r in records if r["type"] == "run"} == {run_id}
+
+
+def wandb_records_of(segment):
+    """Every record of one offline W&B run segment, read back with wandb's own reader."""
+    (run_file,) = segment.glob("run-*.wandb")
+    cli = shutil.which("wandb", path=str(Path(sys.executable).parent))
+    out = subprocess.run(
+        [cli or "wandb", "leet", "inspect", "--json", str(run_file)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
+    return [json.loads(line) for line in out.splitlines() if line.strip()]

@@ -177,6 +177,10 @@ class TrainConfig:
     save_every_n_steps: int = 50
     # Evaluate once before training, so the run records where the val loss started.
     initial_validation: bool = True
+    # What train.py returns for sweepers to optimise: final_val_loss, final_test_loss, or an
+    # evaluation metric eval/<task>/<metric> of the run's `eval` suite (set the sweeper's
+    # direction to match, e.g. hydra.sweeper.direction=maximize for an accuracy).
+    objective: str = "final_val_loss"
     # Stop after this many evaluations without a better val loss (0: off).
     early_stopping_patience: int = 3
 

@@ -43,6 +43,7 @@ def validate(cfg: DictConfig) -> None:
     hardware.validate_hardware(cfg.hardware, cfg.strategy)
     data.validate_data(cfg.data, cfg.model, cfg.hardware)
     train.validate_train(cfg.train)
+    train.validate_objective(cfg.train, cfg.eval)
     train.validate_trainer(cfg.trainer)
     if cfg.eval is not None:  # its files are read and checked now, not after training
         from dsft.evaluation.suite import check_suite

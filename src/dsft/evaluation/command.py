@@ -58,10 +58,21 @@ def evaluate_run(
     results = run_suite(run, suite)
     path = write_results(run.run_dir, results, overwrite=overwrite)
     print_results(results, path)
+    _report(run, results)
     if against is None:
         return path
     same_data = run.config["data"] == other.config["data"]
     return _ab(run, results, run_suite(other, suite), against, overwrite, same_data)
+
+
+def _report(run, results: dict) -> None:
+    """The run's own loggers get the metrics too (TensorBoard, W&B)."""
+    from dsft.evaluation.loggers import report_to_run_loggers
+    from dsft.evaluation.suite import metrics_of
+
+    step = int(run.summary.get("global_step") or 0)
+    for target in report_to_run_loggers(run.run_dir, run.config, metrics_of(results), step):
+        print(f"also logged to {target}")
 
 
 def _ab(run, results, other_results, against: str, overwrite: bool, same_data: bool) -> Path:

@@ -13,8 +13,13 @@ def evaluate_perplexity(run, task: dict[str, Any]) -> dict[str, Any]:
     """Token-weighted loss and perplexity per split (and per source); per-item losses kept."""
     from dsft.data.datamodule import InstructionDataModule
 
-    data = InstructionDataModule(
-        run.config["data"], run.tokenizer, run.config["model"]["chat_template"], 1
+    data = InstructionDataModule(  # the run's own split, from the tokenized-data cache
+        run.config["data"],
+        run.tokenizer,
+        run.config["model"]["chat_template"],
+        1,
+        seed=run.config.get("seed", 42),
+        cache_dir=run.config.get("paths", {}).get("cache_dir"),
     )
     data.setup()
     metrics: dict[str, Any] = {}

@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from dsft.evaluation.loggers import flat_metrics
+
 _MISSING = object()
 
 
@@ -148,25 +150,12 @@ def load_run(run_dir: Path, name: str | None = None) -> RunRecord:
         peak_rss_mb=_finite(summary.get("peak_rss_mb")),
         global_step=_finite(summary.get("global_step")),
         error=summary.get("error") or summary_error,
-        eval=eval_metrics(summary.get("eval")),
+        eval=flat_metrics(summary.get("eval")),
         val_curve=curve,
         config=_read_yaml(run_dir / "config.yaml") or {},
         choices=_lookup(_read_yaml(run_dir / ".hydra" / "hydra.yaml"), "hydra.runtime.choices")
         or {},
     )
-
-
-def eval_metrics(evaluation: Any) -> dict[str, float]:
-    """summary.json's {task: {metric: value}} as {eval/<task>/<metric>: value} (numbers only)."""
-    if not isinstance(evaluation, dict):
-        return {}
-    return {
-        f"eval/{task}/{name}": value
-        for task, values in evaluation.items()
-        if isinstance(values, dict)
-        for name, value in values.items()
-        if isinstance(value, int | float) and not isinstance(value, bool)
-    }
 
 
 def load_runs(run_dirs: list[Path]) -> list[RunRecord]:

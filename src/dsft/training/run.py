@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 
 
 def run(cfg: DictConfig) -> float:
-    """Train, evaluate and save one job (or each stage of a multi-stage one); returns the final
-    validation loss, the metric sweepers minimise."""
+    """Train, evaluate and save one job (or each stage of a multi-stage one); returns the value
+    of train.objective (the final val loss by default), the metric sweepers optimise."""
     entered, job_started = time.time(), job_start_time()
     run_dir = Path(cfg.paths.output_dir)
     try:
@@ -102,7 +102,7 @@ def plain_config(cfg: DictConfig) -> dict[str, Any]:
 def train(
     cfg: DictConfig, run_dir: Path, job_started: float | None = None, entered: float | None = None
 ) -> float:
-    """The flow of one job in `run_dir`; returns the final validation loss.
+    """The flow of one job in `run_dir`; returns the value of train.objective.
 
     Args:
         job_started: when the job began (the time to the first step counts from it).
@@ -143,7 +143,7 @@ def train(
         for callback in trainer.callbacks:
             if hasattr(callback, "on_run_saved"):
                 callback.on_run_saved(trainer, record.data, saved, plain)
-        return val_loss
+        return objective_value(record.data, plain["train"]["objective"])
     except BaseException as err:
         record.data.update(status="failed", error=f"{type(err).__name__}: {err}")
         raise
@@ -176,9 +176,23 @@ def fit_and_evaluate(cfg, plain, record: RunRecord, trainer, module, datamodule)
     return val_loss
 
 
+def objective_value(data: dict[str, Any], objective: str) -> float:
+    """The number train.py returns to sweepers: a recorded loss or an eval metric."""
+    if objective.startswith("eval/"):
+        _, task, metric = objective.split("/")
+        value = data.get("eval", {}).get(task, {}).get(metric)
+        if value is None:
+            raise ValueError(f"train.objective={objective}: the eval suite recorded no {metric}")
+        return float(value)
+    if data.get(objective) is None:
+        raise ValueError(f"train.objective={objective}: this run recorded none (no test split?)")
+    return float(data[objective])
+
+
 def evaluate_trained(plain, run_dir: Path, module, tokenizer, trainer) -> dict[str, Any]:
     """Run the `eval` suite on the model just trained (in memory, as saved); its results go to
     <run>/eval/<suite>.json, the loggers (eval/<task>/<metric>) and summary.json's `eval`."""
+    from dsft.evaluation.loggers import flat_metrics
     from dsft.evaluation.suite import metrics_of, run_suite, write_results
     from dsft.models.chat_templates import get_template
     from dsft.runs import LoadedRun
@@ -198,14 +212,8 @@ def evaluate_trained(plain, run_dir: Path, module, tokenizer, trainer) -> dict[s
     results = run_suite(run, plain["eval"])
     log.info("eval %s written to %s", results["suite"], write_results(run_dir, results))
     metrics = metrics_of(results)
-    flat = {
-        f"eval/{task}/{name}": value
-        for task, values in metrics.items()
-        for name, value in values.items()
-        if isinstance(value, int | float)
-    }
     for logger in trainer.loggers:
-        logger.log_metrics(flat, step=trainer.global_step)
+        logger.log_metrics(flat_metrics(metrics), step=trainer.global_step)
     return metrics
 
 

@@ -3,6 +3,7 @@ each starting from the result of the stage before (e.g. general data, then domai
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -72,28 +73,30 @@ def _in_stage(check, stage_cfg: DictConfig, key: str, previous: str | None = Non
 def run_stages(
     stages: list[tuple[str, Path, DictConfig]], run_dir: Path, train_fn, job_started: float | None
 ) -> float:
-    """Train each stage in order; returns the last stage's val loss. The experiment's
-    summary.json lists every stage and how the whole ended."""
+    """Train each stage in order; returns the last stage's train.objective (its val loss by
+    default). The experiment's summary.json lists every stage and how the whole ended."""
     from dsft.atomic import write_json_atomic
 
     summary = {"status": "running", "stages": []}
-    val_loss = float("nan")
+    value = float("nan")
     try:
         for name, stage_dir, stage_cfg in stages:
             init_from = stage_cfg.adapter.init_from
             log.info("stage %s: %s (from %s)", name, stage_dir, init_from or "the base model")
-            val_loss = train_fn(stage_cfg, stage_dir, job_started)
+            value = train_fn(stage_cfg, stage_dir, job_started)
             job_started = None  # later stages count from their own start
+            stage_summary = json.loads((stage_dir / "summary.json").read_text())
             summary["stages"].append(
                 {
                     "name": name,
                     "run_dir": str(stage_dir),
-                    "final_val_loss": val_loss,
+                    "final_val_loss": stage_summary.get("final_val_loss"),
+                    "objective": value,
                     "init_from": init_from,
                 }
             )
         summary["status"] = "completed"
-        return val_loss
+        return value
     except BaseException as err:
         summary.update(status="failed", error=f"{type(err).__name__}: {err}")
         raise

@@ -11,6 +11,26 @@ from dsft.config.errors import ConfigError
 from dsft.config.rules.common import positive
 
 
+def validate_objective(train: DictConfig, evaluation: DictConfig | None) -> None:
+    """train.objective names a loss the run records, or a task of its eval suite."""
+    objective = train.objective
+    if objective in ("final_val_loss", "final_test_loss"):
+        return
+    parts = objective.split("/")
+    if len(parts) != 3 or parts[0] != "eval":
+        raise ConfigError(
+            "train.objective",
+            f"{objective!r}: use final_val_loss, final_test_loss or eval/<task>/<metric>.",
+        )
+    tasks = list(evaluation.tasks) if evaluation is not None else []
+    if parts[1] not in tasks:
+        raise ConfigError(
+            "train.objective",
+            f"{objective!r} needs the task {parts[1]!r} in the run's eval suite; "
+            + (f"its tasks: {', '.join(tasks)}." if tasks else "add eval=<suite>."),
+        )
+
+
 def validate_train(train: DictConfig) -> None:
     if train.max_steps <= 0 and train.max_epochs <= 0:
         raise ConfigError("train.max_steps", "set train.max_steps or train.max_epochs above 0.")
