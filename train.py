@@ -15,7 +15,7 @@ register_configs()
 
 @hydra.main(config_path="conf", config_name="train", version_base="1.3")
 def main(cfg: DictConfig) -> float:
-    """Run one job; returns the final validation loss, the metric sweepers minimise."""
+    """Run one job; returns train.objective (the final val loss by default) for sweepers."""
     from dsft.training.run import run
 
     return run(cfg)
