@@ -7,6 +7,7 @@ path = write_results(run_dir, results)              # <run>/eval/<suite>.json, n
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import time
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,12 @@ def check_suite(suite: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 raise ConfigError(f"{key}.k_shot", "k-shot examples need a dev_path file.")
             if task["dev_path"]:
                 read_questions(task["dev_path"])
+        if kind == "harness" and importlib.util.find_spec("lm_eval") is None:
+            raise ConfigError(
+                f"{key}.type",
+                'harness tasks need lm-evaluation-harness: pip install "lm-eval[hf]" (or the '
+                "dsft extra: pip install -e '.[eval]').",
+            )
         if kind == "latency" and (task["repeats"] < 1 or task["max_new_tokens"] < 2):
             raise ConfigError(key, "needs repeats >= 1 and max_new_tokens >= 2.")
         checked[name] = task
@@ -59,6 +66,7 @@ def metrics_of(results: dict[str, Any]) -> dict[str, Any]:
 
 def run_suite(run, suite: dict[str, Any]) -> dict[str, Any]:
     """Run every task of the suite on a loaded run; memory tasks last (they report peaks)."""
+    from dsft.evaluation.harness import evaluate_harness
     from dsft.evaluation.latency import evaluate_latency
     from dsft.evaluation.memory import evaluate_memory
     from dsft.evaluation.multiple_choice import evaluate_multiple_choice
@@ -70,6 +78,7 @@ def run_suite(run, suite: dict[str, Any]) -> dict[str, Any]:
         "multiple_choice": evaluate_multiple_choice,
         "latency": evaluate_latency,
         "memory": evaluate_memory,
+        "harness": evaluate_harness,
     }
     tasks = check_suite(suite)
     order = sorted(tasks, key=lambda n: tasks[n]["type"] == "memory")

@@ -58,10 +58,24 @@ class MemoryTask:
     type: str = "memory"
 
 
+@dataclass
+class HarnessTask:
+    """Tasks of lm-evaluation-harness (`pip install "lm-eval[hf]"`), run on the loaded model with
+    its adapter; local task YAMLs from `include_path` keep it offline."""
+
+    type: str = "harness"
+    tasks: list[str] = MISSING  # lm-eval task names, e.g. [mmlu_anatomy] or a local task's name
+    include_path: str | None = None  # a dir of lm-eval task YAMLs (local data, no hub)
+    num_fewshot: int | None = None
+    limit: int | None = None  # the first N documents of each task
+    batch_size: int = 1
+
+
 TASK_TYPES = {
     "perplexity": PerplexityTask,
     "multiple_choice": MultipleChoiceTask,
     "latency": LatencyTask,
     "memory": MemoryTask,
+    "harness": HarnessTask,
 }
 SCORES = ("choices", "letter")
