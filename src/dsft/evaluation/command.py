@@ -9,8 +9,23 @@ from typing import Any
 from dsft.config.errors import ConfigError
 
 
+def compose_group(group: str, option: str) -> dict[str, Any]:
+    """One config group's option (e.g. data=medical), composed and resolved as train.py would."""
+    return _compose([f"{group}={option}"], group)
+
+
 def compose_suite(overrides: list[str]) -> dict[str, Any]:
     """The `eval` node of conf/train.yaml with the overrides (`eval=default` unless given)."""
+    if not any(o.startswith("eval=") for o in overrides):
+        overrides = ["eval=default", *overrides]
+    # A task's YAML states only what it changes, so its other options are added, not overridden
+    # (`++`); check_suite still refuses a key the task's schema does not have.
+    overrides = [f"++{o}" if o.startswith("eval.tasks.") else o for o in overrides]
+    return _compose(overrides, "eval")
+
+
+def _compose(overrides: list[str], group: str) -> dict[str, Any]:
+    """conf/train.yaml composed with the overrides; the `group` node, resolved and plain."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
@@ -18,21 +33,16 @@ def compose_suite(overrides: list[str]) -> dict[str, Any]:
     from dsft.config.store import _repo_root, register_configs
 
     register_configs()
-    if not any(o.startswith("eval=") for o in overrides):
-        overrides = ["eval=default", *overrides]
-    # A task's YAML states only what it changes, so its other options are added, not overridden
-    # (`++`); check_suite still refuses a key the task's schema does not have.
-    overrides = [f"++{o}" if o.startswith("eval.tasks.") else o for o in overrides]
     conf = Path(os.environ.get("DSFT_ROOT") or _repo_root()) / "conf"
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
             cfg = compose(config_name="train", overrides=overrides)
     except Exception as err:  # Hydra's composition errors name the override
-        raise ConfigError("eval", str(err).splitlines()[0]) from None
+        raise ConfigError(group, str(err).splitlines()[0]) from None
     finally:
         GlobalHydra.instance().clear()
-    return OmegaConf.to_container(cfg.eval, resolve=True)
+    return OmegaConf.to_container(cfg[group], resolve=True, enum_to_str=True)
 
 
 def evaluate_run(

@@ -50,7 +50,42 @@ def evaluate_latency(run, task: dict[str, Any]) -> dict[str, Any]:
                 decode.append(speed)
     metrics = {f"ttft_p{q}_ms": 1000 * percentile(ttft, q) for q in (50, 90, 99)}
     metrics["decode_tokens_per_s"] = statistics.median(decode) if decode else None
-    return {"metrics": metrics, "n": len(ttft), "items": {"ttft_s": ttft, "decode": decode}}
+    items = {"ttft_s": ttft, "decode": decode}
+    if task.get("batch_size"):
+        batch_metrics, items["batch_ttft_s"] = _batched(run, prompts, task, device)
+        metrics.update(batch_metrics)
+    return {"metrics": metrics, "n": len(ttft), "items": items}
+
+
+def _batched(run, prompts: list[str], task: dict[str, Any], device) -> tuple[dict, list[float]]:
+    """The prompts as one left-padded batch of batch_size (cycled), timed `repeats` times:
+    the batch's time to first token and its total decode tokens/s."""
+    size = task["batch_size"]
+    texts = [prompts[i % len(prompts)] for i in range(size)]
+    side = run.tokenizer.padding_side
+    run.tokenizer.padding_side = "left"  # generation continues every row from its last token
+    try:
+        batch = run.tokenizer(
+            texts,
+            return_tensors="pt",
+            padding=True,
+            add_special_tokens=False,
+            return_token_type_ids=False,
+        )
+    finally:
+        run.tokenizer.padding_side = side
+    batch = {k: v.to(device) for k, v in batch.items()}
+    _generate(run, batch, task["max_new_tokens"])  # warm-up at this shape
+    ttft, decode = [], []
+    for _ in range(task["repeats"]):
+        first, speed = _generate(run, batch, task["max_new_tokens"])
+        ttft.append(first)
+        if speed is not None:
+            decode.append(speed * size)  # every row made a token per step
+    prefix = f"batch{size}_"
+    metrics = {f"{prefix}ttft_p{q}_ms": 1000 * percentile(ttft, q) for q in (50, 90)}
+    metrics[f"{prefix}decode_tokens_per_s"] = statistics.median(decode) if decode else None
+    return metrics, ttft
 
 
 def _generate(run, inputs: dict, max_new_tokens: int) -> tuple[float, float | None]:

@@ -13,8 +13,13 @@ def evaluate_perplexity(run, task: dict[str, Any]) -> dict[str, Any]:
     """Token-weighted loss and perplexity per split (and per source); per-item losses kept."""
     from dsft.data.datamodule import InstructionDataModule
 
-    data = InstructionDataModule(  # the run's own split, from the tokenized-data cache
-        run.config["data"],
+    data_cfg = run.config["data"]
+    if task.get("data"):
+        from dsft.evaluation.command import compose_group
+
+        data_cfg = compose_group("data", task["data"])
+    data = InstructionDataModule(  # the splits, from the tokenized-data cache
+        data_cfg,
         run.tokenizer,
         run.config["model"]["chat_template"],
         1,

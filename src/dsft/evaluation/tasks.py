@@ -22,6 +22,9 @@ class PerplexityTask:
     type: str = "perplexity"
     splits: list[str] = field(default_factory=lambda: ["val", "test"])
     by_source: bool = True  # also per data source (domain vs general for mixed data)
+    # Another data config (conf/data/<name>) to score instead of the run's own, e.g. general
+    # data after domain training; its splits are made the same way.
+    data: str | None = None
 
 
 @dataclass
@@ -49,6 +52,8 @@ class LatencyTask:
     repeats: int = 3  # timed generations per prompt
     warmup: int = 1  # untimed generations first
     max_new_tokens: int = 16  # every generation makes exactly this many tokens
+    # Also time all prompts as one batch of this size (left-padded); null: batch 1 only.
+    batch_size: int | None = None
 
 
 @dataclass
