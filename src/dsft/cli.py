@@ -57,6 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the CSV and plots (default: the sweep dir when the only input is "
         "one, else ./comparison)",
     )
+    _add_eval_parser(commands)
+    return parser
+
+
+def _add_eval_parser(commands) -> None:
     evaluate = commands.add_parser(
         "eval",
         help="evaluate a finished run: perplexity, multiple choice, latency, memory",
@@ -78,7 +83,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="A/B: the same suite on the run's base model or another run, paired per item, with "
         "95%% bootstrap intervals (written to <run>/eval/ab-<other>.json)",
     )
-    return parser
 
 
 def _evaluate(parser, args) -> None:
