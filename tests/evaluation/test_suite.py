@@ -4,10 +4,8 @@ independent computation where one exists, and the results file never overwritten
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
@@ -144,6 +142,7 @@ def test_dsft_eval_reaches_the_runs_own_tensorboard_and_wandb_run(tmp_path):
     from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 
     from dsft.evaluation.command import evaluate_run
+    from tests.sweeps.test_multirun_e2e import wandb_file_records
 
     run_dir = tmp_path / "run"
     train_in_process(["debug=fast", "logger=[tensorboard,wandb]"], run_dir)
@@ -163,7 +162,8 @@ def test_dsft_eval_reaches_the_runs_own_tensorboard_and_wandb_run(tmp_path):
     segments = sorted(run_dir.glob(f"wandb/offline-run-*-{run_id}"))
     assert len(segments) == 2
     later = segments[1] if segments[0] == original else segments[0]
-    records = wandb_records_of(later)
+    (run_file,) = later.glob("run-*.wandb")
+    records = wandb_file_records(run_file)
     values = {}
     for record in records:
         if record["type"] == "summary":
@@ -171,37 +171,3 @@ def test_dsft_eval_reaches_the_runs_own_tensorboard_and_wandb_run(tmp_path):
     assert values["eval/medical_mc/accuracy"] == pytest.approx(accuracy)
     assert {r["run"]["run_id"] for r in records if r["type"] == "run"} == {run_id}
 
-
-def wandb_records_of(segment):
-    """Every record of one offline W&B run segment, read back with wandb's own reader."""
-    (run_file,) = segment.glob("run-*.wandb")
-    cli = shutil.which("wandb", path=str(Path(sys.executable).parent))
-    out = subprocess.run(
-        [cli or "wandb", "leet", "inspect", "--json", str(run_file)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-def test_latency_in_a_batch_and_perplexity_on_another_data_config(finished_run):
-    suite = compose_suite(
-        [
-            "~eval.tasks.medical_mc",
-            "~eval.tasks.memory",
-            "eval.tasks.latency.repeats=2",
-            "eval.tasks.latency.batch_size=3",
-            "eval.tasks.perplexity.data=medical",
-            "eval.tasks.perplexity.splits=[val]",
-        ]
-    )
-    results = run_suite(load_run(finished_run), suite)["tasks"]
-    latency = results["latency"]
-    assert len(latency["items"]["batch_ttft_s"]) == 2
-    assert 0 < latency["metrics"]["batch3_ttft_p50_ms"] <= latency["metrics"]["batch3_ttft_p90_ms"]
-    assert latency["metrics"]["batch3_decode_tokens_per_s"] > 0
-    perplexity = results["perplexity"]
-    sources = {item["source"] for item in perplexity["items"]["val"]}
-    assert sources == {"medical_qa.jsonl"} and perplexity["n"]["val"] > 30  # the medical split

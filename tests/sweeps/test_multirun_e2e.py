@@ -28,6 +28,11 @@ def multirun(args: list[str], sweep_dir: Path, home: Path):
 def wandb_records(job_dir: Path) -> list[dict]:
     """Every record of the job's offline W&B run, read back with wandb's own reader."""
     (run_file,) = job_dir.glob("wandb/offline-run-*/run-*.wandb")
+    return wandb_file_records(run_file)
+
+
+def wandb_file_records(run_file: Path) -> list[dict]:
+    """Every record of one .wandb file, read with `wandb leet inspect`."""
     wandb_cli = shutil.which("wandb", path=str(Path(sys.executable).parent)) or "wandb"
     out = subprocess.run(
         [wandb_cli, "leet", "inspect", "--json", str(run_file)],
