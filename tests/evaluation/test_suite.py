@@ -171,3 +171,23 @@ def test_dsft_eval_reaches_the_runs_own_tensorboard_and_wandb_run(tmp_path):
     assert values["eval/medical_mc/accuracy"] == pytest.approx(accuracy)
     assert {r["run"]["run_id"] for r in records if r["type"] == "run"} == {run_id}
 
+
+def test_latency_in_a_batch_and_perplexity_on_another_data_config(finished_run):
+    suite = compose_suite(
+        [
+            "~eval.tasks.medical_mc",
+            "~eval.tasks.memory",
+            "eval.tasks.latency.repeats=2",
+            "eval.tasks.latency.batch_size=3",
+            "eval.tasks.perplexity.data=medical",
+            "eval.tasks.perplexity.splits=[val]",
+        ]
+    )
+    results = run_suite(load_run(finished_run), suite)["tasks"]
+    latency = results["latency"]
+    assert len(latency["items"]["batch_ttft_s"]) == 2
+    assert 0 < latency["metrics"]["batch3_ttft_p50_ms"] <= latency["metrics"]["batch3_ttft_p90_ms"]
+    assert latency["metrics"]["batch3_decode_tokens_per_s"] > 0
+    perplexity = results["perplexity"]
+    sources = {item["source"] for item in perplexity["items"]["val"]}
+    assert sources == {"medical_qa.jsonl"} and perplexity["n"]["val"] > 30  # the medical split
