@@ -52,7 +52,7 @@ def test_truncation_drops_examples_without_answer_tokens():
     assert all(len(e.input_ids) <= 64 for e in examples)
 
 
-def test_deepseek_r1_think_block_is_trained_and_never_added_empty():
+def test_deepseek_r1_trains_after_the_forced_think_opener():
     from dsft.data.reading import DataError
 
     reasoning = [Message("user", "What is 2+2?"), Message("assistant", "4.", "2 plus 2 is 4.")]
@@ -64,9 +64,13 @@ def test_deepseek_r1_think_block_is_trained_and_never_added_empty():
     assert TOK.convert_ids_to_tokens([think, end_think]) == ["<think>", "</think>"]
     assert think in with_think.input_ids and end_think in with_think.input_ids
     trained = [t for t in with_think.labels if t != IGNORE_INDEX]
-    assert TOK.decode(trained) == f"<think>\n2 plus 2 is 4.\n</think>\n\n4.{EOS}"
-    assert think not in without.input_ids  # no reasoning: no (empty) think block
-    assert TOK.decode(without.input_ids) == f"{BOS}<｜User｜>What is 2+2?<｜Assistant｜>4.{EOS}"
+    # <think>\n is the prompt (R1's generation prompt forces it); the reasoning is trained.
+    assert TOK.decode(trained) == f"2 plus 2 is 4.\n</think>\n\n4.{EOS}"
+    prompt = f"{BOS}<｜User｜>What is 2+2?<｜Assistant｜><think>\n"
+    assert TOK.decode(with_think.input_ids).startswith(prompt)
+    # No reasoning: an empty think block, as R1 writes when it does not need to think.
+    assert TOK.decode(without.input_ids) == f"{prompt}</think>\n\n4.{EOS}"
+    assert TOK.decode([t for t in without.labels if t != IGNORE_INDEX]) == f"</think>\n\n4.{EOS}"
     with pytest.raises(DataError, match="no think block; use model.chat_template=deepseek_r1"):
         tokenize_conversations([reasoning], TOK, get_template("deepseek_v3"), 256)
 

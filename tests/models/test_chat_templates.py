@@ -42,20 +42,23 @@ EXPECTED = {
         "..........TTT.......TTTT",
         "....................TTTT",
     ),
-    # <BOS> Be brief . ### ĠInstruction :\n Hi \n ### ĠResponse :\n Hello .\n <|EOT|> \n
+    # <BOS> Be brief .### ĠInstruction :\n Hi \n ### ĠResponse :\n Hello .\n <|EOT|> \n
     # ### ĠInstruction :\n By e \n ### ĠResponse :\n By e !\n <|EOT|> \n
+    # (".###": the system prompt and the instruction marker are one prompt, tokenized together
+    # as the official template renders them)
     "deepseek_coder": (
-        [0, 7153, 9708, 16, 795, 38467, 1137, 23166, 201, 795, 17038, 1137, 19923, 603, 128805]
+        [0, 7153, 9708, 37702, 38467, 1137, 23166, 201, 795, 17038, 1137, 19923, 603, 128805]
         + [201, 795, 38467, 1137, 4546, 71, 201, 795, 17038, 1137, 4546, 71, 8567, 128805, 201],
-        "............TTT..........TTTT.",
-        ".........................TTTT.",
+        "...........TTT..........TTTT.",
+        "........................TTTT.",
     ),
-    # as deepseek_v3, and the last answer: <think> \n Reply .\n </think> \n\n By e ! <EOS>
+    # as deepseek_v3, and the last answer after the forced <think> \n (prompt):
+    # Reply .\n </think> \n\n By e ! <EOS>
     "deepseek_r1": (
         [0, 7153, 9708, 16, 128803, 23166, 128804, 19923, 16, 1, 128803, 4546, 71, 128804]
         + [128821, 201, 19905, 603, 128822, 271, 4546, 71, 3, 1],
-        ".......TTT....TTTTTTTTTT",
-        "..............TTTTTTTTTT",
+        ".......TTT......TTTTTTTT",
+        "................TTTTTTTT",
     ),
     # <BOS> Be brief . <User> Hi <Assistant> </think> Hello . <EOS> <User> By e <Assistant>
     # <think> Reply . </think> By e ! <EOS>   (the mode marker after <Assistant> is prompt)
@@ -117,12 +120,19 @@ def test_coder_adds_its_default_system_prompt_only_when_there_is_none():
     assert "Deepseek Coder" not in "".join(t for t, _ in template.render(with_system))
 
 
-@pytest.mark.parametrize("name", ["deepseek_r1", "deepseek_v3_1"])
-def test_no_reasoning_means_no_think_block(name):
+def test_no_reasoning_is_an_empty_think_block_in_r1_and_a_mode_marker_in_v3_1():
     conversation = [Message("user", "Hi"), Message("assistant", "Hello.")]
-    segments = get_template(name).render(conversation)
-    trained = "".join(text for text, trained in segments if trained)
-    assert trained == "Hello.<｜end▁of▁sentence｜>"  # never an empty <think></think> trained
+    r1 = get_template("deepseek_r1").render(conversation)
+    assert r1[-2:] == [("<think>\n", False), ("</think>\n\nHello.<｜end▁of▁sentence｜>", True)]
+    v3_1 = get_template("deepseek_v3_1").render(conversation)
+    assert v3_1[-2:] == [("</think>", False), ("Hello.<｜end▁of▁sentence｜>", True)]
+
+
+def test_r1_history_answers_have_no_think_block():
+    conversation = [*HISTORIES["multi"], Message("assistant", "Bye!")]
+    text = "".join(t for t, _ in get_template("deepseek_r1").render(conversation))
+    assert text.count("<think>") == 1
+    assert "<｜Assistant｜>Hello.<｜end▁of▁sentence｜>" in text
 
 
 @pytest.mark.parametrize("name", ["deepseek_r1", "deepseek_v3_1"])
@@ -175,8 +185,8 @@ def test_prompt_is_the_rendered_text_before_the_trained_answer(name, history):
         full = before + segments[start][0]
         thinking = answer.reasoning is not None
         prompt = template.prompt(conversation, thinking=thinking)
-        # R1 trains its think opener with the answer; thinking=True prefills it.
-        forced = "<think>\n" if thinking and name == "deepseek_r1" else ""
+        # R1 without reasoning: the prompt forces the empty think block trained with the answer.
+        forced = "</think>\n\n" if not thinking and name == "deepseek_r1" else ""
         assert prompt == before + forced
         assert full.startswith(prompt)
         assert full[len(prompt) :].startswith(answer.reasoning or template.assistant_prefix)
@@ -186,10 +196,13 @@ def test_prompt_texts():
     conversation = [Message("system", "Be brief."), Message("user", "Hi")]
     head = "<｜begin▁of▁sentence｜>Be brief.<｜User｜>Hi<｜Assistant｜>"
     assert get_template("deepseek_v3").prompt(conversation) == head
-    assert get_template("deepseek_r1").prompt(conversation) == head
-    assert get_template("deepseek_r1").prompt(conversation, thinking=True) == head + "<think>\n"
-    assert get_template("deepseek_v3_1").prompt(conversation) == head + "</think>"
-    assert get_template("deepseek_v3_1").prompt(conversation, thinking=True) == head + "<think>"
+    r1, v3_1 = get_template("deepseek_r1"), get_template("deepseek_v3_1")
+    assert r1.prompt(conversation) == head + "<think>\n</think>\n\n"
+    assert r1.prompt(conversation, thinking=True) == head + "<think>\n"
+    assert r1.prompt(conversation, thinking=None) == head + "<think>\n"  # the official one
+    assert v3_1.prompt(conversation) == head + "</think>"
+    assert v3_1.prompt(conversation, thinking=None) == head + "</think>"
+    assert v3_1.prompt(conversation, thinking=True) == head + "<think>"
     assert get_template("deepseek_llm").prompt(conversation) == (
         "<｜begin▁of▁sentence｜>Be brief.\n\nUser: Hi\n\nAssistant:"
     )

@@ -22,7 +22,8 @@ from dsft.data.tokenize import TokenizedExample, tokenize_conversations
 from dsft.models.chat_templates import ChatTemplate
 
 log = logging.getLogger(__name__)
-CACHE_VERSION = 2  # 2: val/test examples know their source
+# 2: val/test examples know their source; 3: prompts tokenized whole, R1 after <think>\n
+CACHE_VERSION = 3
 
 
 @dataclass

@@ -34,9 +34,11 @@ def tokenize_conversations(
 ) -> tuple[list[TokenizedExample], int]:
     """Tokenize every conversation; returns (examples, number dropped for having no loss tokens).
 
-    Each template segment is tokenized separately (all segments in one batched call), so the label
-    mask follows the segment boundaries. Examples longer than `max_length` are cut at the end
-    (`truncation="right"`) or skipped (`"drop"`); both count as dropped when no answer is left.
+    Each run of consecutive untrained or trained template text is tokenized as one string (all
+    runs in one batched call): a prompt is tokenized as it is at inference, whatever segments the
+    template cut it into, and the label mask follows the prompt/answer boundaries. Examples
+    longer than `max_length` are cut at the end (`truncation="right"`) or skipped (`"drop"`);
+    both count as dropped when no answer is left.
     `last_turn_only` trains only the final assistant turn of multi-turn conversations.
     """
     if not conversations:
@@ -47,6 +49,7 @@ def tokenize_conversations(
         from dsft.data.reading import DataError
 
         raise DataError(str(err)) from None
+    rendered = [_runs(segments) for segments in rendered]
     texts = [text for segments in rendered for text, _ in segments]
     ids = tokenizer(texts, add_special_tokens=False)["input_ids"]
     examples, dropped, cursor = [], 0, 0
@@ -68,3 +71,16 @@ def tokenize_conversations(
             continue
         examples.append(TokenizedExample(input_ids, labels))
     return examples, dropped
+
+
+def _runs(segments: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """Consecutive segments with the same trainable flag joined into one (empty ones dropped)."""
+    runs: list[tuple[str, bool]] = []
+    for text, trainable in segments:
+        if not text:
+            continue
+        if runs and runs[-1][1] == trainable:
+            runs[-1] = (runs[-1][0] + text, trainable)
+        else:
+            runs.append((text, trainable))
+    return runs

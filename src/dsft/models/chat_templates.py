@@ -1,21 +1,32 @@
 """DeepSeek chat formats, rendered as segments that say which text the loss is computed on.
 
 A template turns a conversation into (text, trainable) segments; the data pipeline tokenizes each
-segment on its own, so the loss mask follows segment boundaries exactly. Trained: each answer and
-the end marker that stops generation; never trained: BOS, system, user turns and prompt markers.
+run of untrained or trained text as one string, as a generation prompt followed by its answer.
+Trained: each answer and the end marker that stops generation; never trained: BOS, system, user
+turns and prompt markers.
 
 deepseek_v3 (V3):              <BOS>{system}<｜User｜>{user}<｜Assistant｜>{answer}<EOS>
-deepseek_r1 (R1, R1-Distill):  the same; an answer with reasoning is trained as
-                               <think>\\n{reasoning}\\n</think>\\n\\n{answer}<EOS>
+deepseek_r1 (R1, R1-Distill):  V3's markers; the final answer follows <think>\n, which the prompt
+                               forces as R1's own template does: trained as
+                               {reasoning}\n</think>\n\n{answer}<EOS>, or without reasoning as an
+                               empty think block </think>\n\n{answer}<EOS>; earlier answers in the
+                               history are rendered without a think block, as R1 renders them
 deepseek_v3_1 (V3.1):          <BOS>{system}<｜User｜>{user}<｜Assistant｜></think>{answer}<EOS>;
                                reasoning: <｜Assistant｜><think>{reasoning}</think>{answer}<EOS>
                                (the mode marker after <｜Assistant｜> belongs to the prompt)
-deepseek_llm (LLM 7B, V2):     <BOS>{system}\\n\\nUser: {user}\\n\\nAssistant: {answer}<EOS>
-deepseek_coder (Coder):        <BOS>{system}### Instruction:\\n{user}\\n### Response:\\n
-                               {answer}\\n<|EOT|>\\n  (Coder's default system prompt when none)
+deepseek_llm (LLM 7B, V2):     <BOS>{system}\n\nUser: {user}\n\nAssistant: {answer}<EOS>
+deepseek_coder (Coder):        <BOS>{system}### Instruction:\n{user}\n### Response:\n
+                               {answer}\n<|EOT|>\n  (Coder's default system prompt when none)
 
 `ChatTemplate.prompt` gives the text a generation continues from: a conversation ending with a
-user turn, up to the point where the answer's trained text starts (with V3.1's mode marker).
+user turn, up to the point where the answer's trained text starts (with the mode marker of V3.1
+and R1's forced <think>\n). `dsft.models.jinja_template` writes the same format as the Jinja
+chat template saved with every tokenizer, so `apply_chat_template` renders what dsft trained on.
+
+Why R1 trains after a forced <think>\n: R1's and R1-Distill's official templates end every
+generation prompt with it, so a model served with them (vLLM, transformers) always starts from
+there; training the same prompt keeps training and serving equal. An answer without reasoning
+becomes an empty think block, as R1 writes one itself when it does not need to think.
 
 Reasoning-style templates (R1, V3.1) keep the reasoning of the last assistant turn only, as their
 own chat templates do: earlier turns' reasoning is dropped from the conversation history, and an
@@ -63,14 +74,15 @@ class ChatTemplate:
         last = answers[-1] if answers else None
         return self._history(messages, last, last_turn_only)
 
-    def prompt(self, messages: list[Message], thinking: bool = False) -> str:
+    def prompt(self, messages: list[Message], thinking: bool | None = False) -> str:
         """The text before the answer to `messages` (ending with a user turn), as render trains it.
 
         Args:
-            thinking: open the think block (thinking templates only). V3.1: end with <think>
-                instead of </think>. R1: render trains <think>\\n as the start of a reasoning
-                answer, so by default the prompt stops at <｜Assistant｜> and the model opens the
-                block itself; thinking=True appends <think>\\n, as R1's official template does.
+            thinking: False: answer directly (R1: after an empty think block; V3.1: after its
+                </think> marker). True: open the think block so the model reasons first
+                (thinking templates only). None: the template's own generation prompt, what
+                `apply_chat_template(add_generation_prompt=True)` renders (R1: <think>\n, the
+                model decides whether to reason; V3.1: non-thinking).
         """
         if not messages or messages[-1].role != "user":
             got = f"the last message is {messages[-1].role!r}" if messages else "it is empty"
@@ -83,14 +95,22 @@ class ChatTemplate:
         # As render does for the history of an answer at index len(messages): every earlier
         # assistant turn is history, its reasoning dropped.
         segments = self._history(messages, last=len(messages))
-        head, opener = self._opening(thinking)
-        opener = self.assistant_prefix + opener if opener else ""  # trained text, only if forced
-        return "".join(text for text, _ in segments) + head + opener
+        history = "".join(text for text, _ in segments)
+        return history + self.generation_prompt(thinking)
+
+    def generation_prompt(self, thinking: bool | None = None) -> str:
+        """What follows the last user turn before the answer's content (see `prompt`)."""
+        if self.thinking == "v3_1":
+            return _THINK_OPEN if thinking else _THINK_CLOSE
+        if self.thinking == "r1":
+            return _R1_OPEN if thinking or thinking is None else _R1_OPEN + _R1_EMPTY_CLOSE
+        return ""
 
     def _history(
         self, messages: list[Message], last: int | None, last_turn_only: bool = False
     ) -> list[Segment]:
-        """Render's segments, with `last` the index of the answer whose reasoning is kept."""
+        """Render's segments, with `last` the index of the final answer (the one that keeps its
+        reasoning and, in R1, its think block)."""
         if self.thinking == "none" and any(m.reasoning for m in messages):
             raise ValueError(
                 f"an answer carries reasoning, but the {self.name} chat template has no think "
@@ -106,7 +126,7 @@ class ChatTemplate:
             elif message.role == "user":
                 segments.append((self.user_prefix + message.content + self.user_suffix, False))
             elif message.role == "assistant":
-                turn = self._assistant(message, keep_reasoning=i == last)
+                turn = self._assistant(message, final=i == last)
                 # An earlier answer whose reasoning the history drops is context, not a target:
                 # training it would teach the model to answer without thinking.
                 dropped = bool(message.reasoning) and i != last
@@ -119,22 +139,17 @@ class ChatTemplate:
                 raise ValueError(f"unknown role {message.role!r}; use system, user or assistant")
         return segments
 
-    def _opening(self, thinking: bool) -> tuple[str, str]:
-        """What an assistant turn starts with before its reasoning (or, without, its answer):
-        (untrained prompt marker, trained think opener)."""
-        if self.thinking == "v3_1":  # the mode marker is part of the prompt
-            return (_THINK_OPEN if thinking else _THINK_CLOSE), ""
-        if self.thinking == "r1" and thinking:  # R1 trains its think opener with the answer
-            return "", _THINK_OPEN + "\n"
-        return "", ""
-
-    def _assistant(self, message: Message, keep_reasoning: bool) -> list[Segment]:
-        reasoning = message.reasoning if keep_reasoning else None  # never an empty think block
-        head, opener = self._opening(bool(reasoning))
-        body = self.assistant_prefix + opener
-        if reasoning:
-            close = _THINK_CLOSE if self.thinking == "v3_1" else f"\n{_THINK_CLOSE}\n\n"
-            body += reasoning + close
+    def _assistant(self, message: Message, final: bool) -> list[Segment]:
+        """(untrained mode marker, trained answer) of one assistant turn; only the final answer
+        keeps its reasoning."""
+        reasoning = message.reasoning if final else None
+        head, body = "", self.assistant_prefix
+        if self.thinking == "v3_1":
+            head = _THINK_OPEN if reasoning else _THINK_CLOSE
+            body += (reasoning + _THINK_CLOSE) if reasoning else ""
+        elif self.thinking == "r1" and final:
+            head = _R1_OPEN
+            body += (reasoning + "\n" + _R1_EMPTY_CLOSE) if reasoning else _R1_EMPTY_CLOSE
         segments = [(head, False)] if head else []
         segments.append((body + message.content + self.eos, True))
         if self.answer_suffix:
@@ -144,6 +159,9 @@ class ChatTemplate:
 
 _THINK_OPEN = "<think>"
 _THINK_CLOSE = "</think>"
+# R1: the think block the prompt opens, and how it closes after the reasoning (or at once).
+_R1_OPEN = _THINK_OPEN + "\n"
+_R1_EMPTY_CLOSE = _THINK_CLOSE + "\n\n"
 _BOS = "<｜begin▁of▁sentence｜>"
 _EOS = "<｜end▁of▁sentence｜>"
 # DeepSeek-Coder-Instruct's own default system prompt (from its tokenizer_config chat_template).

@@ -9,6 +9,8 @@ from typing import Any
 import torch
 from transformers import AutoModelForCausalLM, BitsAndBytesConfig, PreTrainedModel
 
+from dsft.models.chat_templates import get_template
+from dsft.models.jinja_template import jinja_chat_template
 from dsft.models.tiny import ensure_tiny_model
 from dsft.models.tokenizer import load_tokenizer
 
@@ -103,7 +105,11 @@ def load_base_model(
 
 
 def load_model_tokenizer(model_cfg: dict[str, Any], source: str):
-    """The tokenizer for a model config (its own files unless `tokenizer` names another)."""
-    return load_tokenizer(
+    """The tokenizer for a model config (its own files unless `tokenizer` names another), with
+    the Jinja chat template of the config's `chat_template`: what it saves and what
+    `apply_chat_template` renders is the format dsft trains, never the hub's own."""
+    tokenizer = load_tokenizer(
         model_cfg.get("tokenizer") or source, model_cfg.get("trust_remote_code", False)
     )
+    tokenizer.chat_template = jinja_chat_template(get_template(model_cfg["chat_template"]))
+    return tokenizer
