@@ -80,3 +80,23 @@ def assert_ok(proc) -> None:
     assert proc.returncode == 0, (
         f"exit {proc.returncode}\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}"
     )
+
+
+@pytest.fixture(scope="session")
+def finished_run(tmp_path_factory):
+    """`finished_run(family, method)`: the dir of a `debug=fast` run of that tiny family model
+    and adapter method, trained in-process once per session and shared by the tests that only
+    read it (load_run, chat, export), with the val loss it recorded."""
+    from tests.adapters.test_family_matrix import overrides_for
+    from tests.run_helpers import train_in_process
+
+    runs: dict[tuple[str, str], tuple[Path, float]] = {}
+
+    def get(family: str, method: str) -> tuple[Path, float]:
+        if (family, method) not in runs:
+            run_dir = tmp_path_factory.mktemp(f"{family}-{method}") / "run"
+            recorded = train_in_process([*overrides_for(family, method), "debug=fast"], run_dir)
+            runs[family, method] = (run_dir, recorded)
+        return runs[family, method]
+
+    return get

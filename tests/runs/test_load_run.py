@@ -10,17 +10,16 @@ from peft import PeftModel
 
 from dsft.models.chat_templates import Message
 from dsft.runs import RunError, load_run
-from tests.adapters.test_family_matrix import FAMILY_MODELS, METHODS, overrides_for
-from tests.run_helpers import evaluated_examples, independent_val_loss, train_in_process
+from tests.adapters.test_family_matrix import FAMILY_MODELS, METHODS
+from tests.run_helpers import evaluated_examples, independent_val_loss
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("family", sorted(FAMILY_MODELS))
-def test_load_run_rebuilds_the_model_the_run_evaluated(family, method, tmp_path):
-    run_dir = tmp_path / "run"
-    recorded = train_in_process([*overrides_for(family, method), "debug=fast"], run_dir)
+def test_load_run_rebuilds_the_model_the_run_evaluated(family, method, finished_run):
+    run_dir, recorded = finished_run(family, method)
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["final_val_loss"] == recorded
 
@@ -38,11 +37,10 @@ def test_load_run_rebuilds_the_model_the_run_evaluated(family, method, tmp_path)
     assert out.shape[1] == ids["input_ids"].shape[1] + 2
 
 
-def test_qlora_run_loads_on_the_unquantized_base_too(tmp_path):
+def test_qlora_run_loads_on_the_unquantized_base_too(finished_run):
     import bitsandbytes as bnb
 
-    run_dir = tmp_path / "run"
-    train_in_process(["model=llama_tiny", "adapter=qlora", "debug=fast"], run_dir)
+    run_dir, _ = finished_run("llama", "qlora")
     quantized = load_run(run_dir)
     full = load_run(run_dir, quantized=False)
     assert any(isinstance(m, bnb.nn.Linear4bit) for m in quantized.model.modules())
