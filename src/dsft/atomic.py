@@ -22,15 +22,14 @@ def atomic_path(target: str | Path, directory: bool = False) -> Iterator[Path]:
     stays, e.g. the copy another job wrote first.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
     if directory:
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        staging = staging_dir(target)
     else:
+        target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
         os.close(fd)
         staging = Path(name)
-    # mkstemp/mkdtemp make owner-only paths; give the modes a plain open()/mkdir() would.
-    staging.chmod((0o777 if directory else 0o666) & ~_umask())
+        staging.chmod(0o666 & ~_umask())  # mkstemp makes it owner-only; as open() would
     try:
         yield staging
         os.replace(staging, target)
@@ -39,6 +38,15 @@ def atomic_path(target: str | Path, directory: bool = False) -> Iterator[Path]:
             shutil.rmtree(staging, ignore_errors=True)
         elif staging.exists():
             staging.unlink()
+
+
+def staging_dir(target: str | Path) -> Path:
+    """A new empty folder beside `target` (hidden, unique) with the mode mkdir() would give."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it owner-only
+    return staging
 
 
 def _umask() -> int:

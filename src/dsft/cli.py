@@ -3,13 +3,16 @@
     dsft eval outputs/runs/<run>                         # the default evaluation suite
     dsft eval outputs/runs/<run> eval=medical_mc         # a named suite (conf/eval/)
     dsft eval outputs/runs/<run> --against base          # A/B against the run's base model
+    dsft chat outputs/runs/<run>                         # chat, streamed, with the run's template
+    dsft chat outputs/runs/<run> --prompt "Hi" --temperature 0   # one answer to stdout
+    dsft export outputs/runs/<run> --format merged,onnx  # checked exports in <run>/export/
     dsft compare outputs/multirun/<time>                 # rank a sweep's jobs, plot them
     dsft compare outputs/runs/<a> outputs/runs/<b> --out cmp --metric tokens_per_s --descending
     dsft compare wandb:my-team/dsft/<group>              # a sweep's runs from W&B (online)
 
-Also `python -m dsft.cli compare ...`. Only `eval` imports torch: comparing runs reads their
-run records (summary.json, .hydra/overrides.yaml, csv/metrics.csv) from disk, or from the W&B API
-for `wandb:` sources.
+Also `python -m dsft.cli compare ...`. Only `eval`, `chat` and `export` import torch: comparing
+runs reads their run records (summary.json, .hydra/overrides.yaml, csv/metrics.csv) from disk, or
+from the W&B API for `wandb:` sources.
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         "one, else ./comparison)",
     )
     _add_eval_parser(commands)
+    _add_chat_parser(commands)
+    _add_export_parser(commands)
     return parser
 
 
@@ -85,6 +90,112 @@ def _add_eval_parser(commands) -> None:
     )
 
 
+def _add_chat_parser(commands) -> None:
+    chat = commands.add_parser(
+        "chat",
+        help="chat with a finished run, streamed, with the run's chat template",
+        description=(
+            "Chat with the model a run trained (or its base model), prompted with the run's chat "
+            "template. Interactive by default (history kept; /reset, /exit); --prompt prints one "
+            "answer to stdout and its timing to stderr."
+        ),
+    )
+    chat.add_argument("run", metavar="RUN_DIR", help="a finished run dir (outputs/runs/<run>)")
+    chat.add_argument("--prompt", help="answer this one message and exit (scriptable)")
+    chat.add_argument("--system", help="a system prompt")
+    chat.add_argument("--stage", help="a stage of a multi-stage run (default: the last)")
+    chat.add_argument("--base", action="store_true", help="the run's base model, for comparison")
+    chat.add_argument("--max-new-tokens", type=int, default=256, metavar="N", help="(default 256)")
+    chat.add_argument(
+        "--temperature", type=float, default=0.6, help="0 is greedy decoding (default 0.6)"
+    )
+    chat.add_argument("--top-p", type=float, default=0.95, help="nucleus sampling (default 0.95)")
+    chat.add_argument("--top-k", type=int, default=None, help="keep the k likeliest tokens")
+    chat.add_argument("--repetition-penalty", type=float, default=1.0, help="(default 1.0)")
+    chat.add_argument("--seed", type=int, help="make sampling reproducible")
+    chat.add_argument(
+        "--thinking",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="R1 / V3.1 templates: reason first (--thinking) or answer at once (--no-thinking); "
+        "default: the template's own generation prompt",
+    )
+    chat.add_argument("--device", default="auto", help="auto (a GPU when there is one), cpu, cuda")
+
+
+def _add_export_parser(commands) -> None:
+    from dsft.export.formats import FORMATS
+
+    export = commands.add_parser(
+        "export",
+        help="export a finished run (merged, nf4, adapter, onnx, torchscript), each checked",
+        description=(
+            "Export a finished run into <run>/export/<format>/ (or --out DIR/<format>/). Each "
+            "export is loaded back and compared with the trained model (logits on a fixed batch, "
+            "greedy tokens, chat template ids); the numbers go to its export.json. One that fails "
+            "is kept as <format>.failed and the command exits 1. Formats: "
+            + "; ".join(f"{name}: {f.help}" for name, f in FORMATS.items())
+        ),
+    )
+    export.add_argument("run", metavar="RUN_DIR", help="a finished run dir (outputs/runs/<run>)")
+    export.add_argument(
+        "--format",
+        default="merged",
+        metavar="FORMATS",
+        help=f"comma-separated, of {','.join(FORMATS)} (default: merged)",
+    )
+    export.add_argument(
+        "--out", metavar="DIR", help="where the <format>/ dirs go (default <run>/export)"
+    )
+    export.add_argument("--overwrite", action="store_true", help="replace an existing export")
+    export.add_argument("--stage", help="a stage of a multi-stage run (default: the last)")
+    export.add_argument("--device", default="cpu", help="where the model is merged and checked")
+
+
+def _export(parser, args) -> None:
+    from dsft.export.command import export_run
+    from dsft.export.errors import ExportError, ExportFailed
+    from dsft.runs import RunError
+
+    try:
+        written = export_run(
+            args.run, args.format, args.out, args.overwrite, args.stage, args.device
+        )
+    except (ExportError, RunError) as err:
+        parser.exit(2, f"dsft export: error: {err}\n")
+    except ExportFailed as err:
+        parser.exit(1, f"dsft export: {err}\n")
+    for path in written.values():
+        print(path)
+
+
+def _chat(parser, args) -> None:
+    from dsft.chat import Sampling, chat
+    from dsft.runs import RunError
+
+    sampling = Sampling(
+        max_new_tokens=args.max_new_tokens,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        top_k=args.top_k,
+        repetition_penalty=args.repetition_penalty,
+        seed=args.seed,
+    )
+    try:
+        chat(
+            args.run,
+            args.stage,
+            args.base,
+            args.prompt,
+            args.system,
+            args.thinking,
+            sampling,
+            args.device,
+        )
+    except (RunError, ValueError) as err:
+        parser.exit(2, f"dsft chat: error: {err}\n")
+
+
 def _evaluate(parser, args) -> None:
     from dsft.config.errors import ConfigError
     from dsft.evaluation.command import evaluate_run
@@ -102,6 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "eval":
         _evaluate(parser, args)
+    if args.command == "chat":
+        _chat(parser, args)
+    if args.command == "export":
+        _export(parser, args)
     if args.command == "compare":
         from dsft.tracking.compare import CompareError, compare
 

@@ -66,8 +66,7 @@ def load_run(
     """
     from dsft.models.loading import load_base_model, load_model_tokenizer, resolve_model_source
 
-    run_dir = stage_dir(Path(run_dir).expanduser(), stage)
-    config, summary = _read_finished(run_dir)
+    run_dir, config, summary = finished_run(run_dir, stage)
     model_cfg = config["model"]
     method = build_method(config["adapter"], model_cfg)
     saved = run_dir / method.saved_dir
@@ -94,6 +93,16 @@ def load_run(
         causal_lm=causal_lm,
         base=base,
     )
+
+
+def finished_run(
+    run_dir: str | Path, stage: str | None = None
+) -> tuple[Path, dict[str, Any], dict[str, Any]]:
+    """(the stage's dir, its config, its summary) of a finished run; RunError otherwise. Reads
+    files only: for checks before anything loads."""
+    run_dir = stage_dir(Path(run_dir).expanduser(), stage)
+    config, summary = _read_finished(run_dir)
+    return run_dir, config, summary
 
 
 def stage_dir(run_dir: Path, stage: str | None) -> Path:

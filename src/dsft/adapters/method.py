@@ -138,5 +138,10 @@ class AdapterMethod:
         """
         raise NotImplementedError
 
+    def merged(self, model):
+        """The trained model as one plain transformers model, what `load` returned (on an
+        unquantized base) with anything the method added folded into the base weights."""
+        return self.causal_lm(model)
+
     def close(self) -> None:
         """Free what the method made aside (temp dirs); called when the run ends."""

@@ -259,6 +259,11 @@ class LoRA(AdapterMethod):
 
         return load_adapter(load_base(source), saved, is_trainable=trainable)
 
+    def merged(self, model):
+        # peft folds every adapter kind in (DoRA's magnitude, PiSSA's converted adapter,
+        # ParamWrapper LoRA on fused MoE experts); AdaLoRA's masked ranks merge as zeros.
+        return model.merge_and_unload()
+
     def close(self) -> None:
         if self.pissa_initial is not None:
             shutil.rmtree(self.pissa_initial.parent, ignore_errors=True)

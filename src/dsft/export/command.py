@@ -1,0 +1,225 @@
+"""`dsft export RUN --format merged,onnx [--out DIR] [--overwrite]`: write, check, then place.
+
+Everything that can be refused is refused before a model loads: an unfinished run, an unknown
+format, a format the method cannot ship, an export already there. Each format is written into a
+staging dir beside its target, checked (`verify`), given its export.json, and only then renamed to
+`<root>/<format>`; one that fails its check is kept as `<root>/<format>.failed` and the command
+exits non-zero. `<root>` is `<run>/export` unless `--out` names another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from dsft.export.errors import ExportError, ExportFailed
+
+DEFAULT_FORMATS = ("merged",)
+
+
+def parse_formats(spec: str | list[str] | None) -> list[str]:
+    """Format names from `merged,onnx` (or a list), in the order they are written."""
+    from dsft.export.formats import FORMATS
+
+    names = spec.split(",") if isinstance(spec, str) else list(spec or DEFAULT_FORMATS)
+    names = [n.strip() for n in names if n.strip()]
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown or not names:
+        raise ExportError(
+            f"unknown export format {', '.join(unknown) or '(none)'}; known: {', '.join(FORMATS)}."
+        )
+    return [n for n in FORMATS if n in names]  # merged first: the others may reuse it
+
+
+def export_run(
+    run_dir: str | Path,
+    formats: str | list[str] | None = None,
+    out: str | Path | None = None,
+    overwrite: bool = False,
+    stage: str | None = None,
+    device: str = "cpu",
+) -> dict[str, Path]:
+    """Export a finished run; returns {format: its dir}. Raises ExportError before loading
+    anything for a request that cannot work, ExportFailed when a written export fails its check."""
+    from dsft.adapters.registry import build_method
+    from dsft.runs import finished_run
+
+    names = parse_formats(formats)
+    run_dir, config, summary = finished_run(run_dir, stage)
+    method = build_method(config["adapter"], config["model"])
+    from dsft.export.formats import FORMATS
+
+    for name in names:
+        FORMATS[name].check_run(method)
+    root = Path(out).expanduser() if out else run_dir / "export"
+    targets = {name: root / name for name in names}
+    there = [str(t) for t in targets.values() if t.exists() and any(t.iterdir())]
+    if there and not overwrite:
+        raise ExportError(
+            f"an export is already there: {', '.join(there)}. Pass --overwrite to replace it, "
+            "or --out DIR to write elsewhere."
+        )
+    root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".scratch-", dir=root) as scratch:
+        ctx = _prepare(run_dir, config, summary, stage, device, Path(scratch))
+        failed = []
+        for name in names:
+            if not _export_one(ctx, FORMATS[name](), targets[name]):
+                failed.append(name)
+    if failed:
+        raise ExportFailed(
+            f"{', '.join(failed)} failed the parity check; kept as "
+            f"{', '.join(str(root / f'{n}.failed') for n in failed)} (see export.json there)."
+        )
+    return ctx.written
+
+
+def _prepare(run_dir, config, summary, stage, device, scratch: Path):
+    """Load the trained model's references and the merged model (the heavy part)."""
+    from dsft.export import parity
+    from dsft.export.formats import ExportContext
+    from dsft.models.loading import resolve_model_source
+    from dsft.runs import load_run
+    from dsft.training.noise import silence_known_noise
+
+    silence_known_noise()
+    source = resolve_model_source(config["model"], config["paths"]["cache_dir"])
+    _say(f"loading the base model of {run_dir}")
+    base = _load(run_dir, stage, device, base=True, quantized=False)
+    batch = parity.ParityBatch.build(base.tokenizer, base.template)
+    base_logits = parity.logits_of(parity.model_forward(base.model, device), batch)
+    del base
+    _say("loading the trained model")
+    run = load_run(run_dir, stage=stage, device=device)
+    trained = parity.reference(run.model, batch, device)
+    if run.method.quantization() is not None:  # merge into the original weights, never 4-bit
+        del run
+        _say("loading the adapter on the unquantized base (QLoRA merges into it)")
+        run = _load(run_dir, stage, device, base=False, quantized=False)
+        unquantized = parity.reference(run.model, batch, device)
+    else:
+        unquantized = trained
+    merged = run.method.merged(run.model).eval()
+    return ExportContext(
+        run_dir=run_dir,
+        config=config,
+        summary=summary,
+        method=run.method,
+        tokenizer=run.tokenizer,
+        template=run.template,
+        merged=merged,
+        batch=batch,
+        trained=trained,
+        unquantized=unquantized,
+        base_logits=base_logits,
+        source=source,
+        device=device,
+        scratch=scratch,
+    )
+
+
+def _load(run_dir, stage, device, base: bool, quantized: bool):
+    """load_run on the unquantized base, with a clear error when that base cannot be loaded."""
+    from dsft.runs import load_run
+
+    try:
+        return load_run(run_dir, stage=stage, device=device, base=base, quantized=quantized)
+    except OSError as err:
+        raise ExportError(
+            f"the unquantized base model cannot be loaded ({str(err).splitlines()[0]}); exports "
+            "merge into the original weights, so download it first (huggingface-cli download "
+            "<hub id>) or point model.hub_id at a local copy."
+        ) from None
+
+
+def _export_one(ctx, fmt, target: Path) -> bool:
+    """Write, verify and place one format; False when it failed its check."""
+    from dsft.atomic import staging_dir, write_json_atomic
+    from dsft.export.formats import write_card
+
+    started = time.perf_counter()
+    _say(f"{fmt.name}: writing")
+    staging = staging_dir(target)
+    try:
+        fmt.write(ctx, staging)
+        write_card(ctx, fmt.name, staging)
+        _say(f"{fmt.name}: checking against the trained model")
+        check = fmt.verify(ctx, staging)
+        record = _record(ctx, fmt.name, staging, check, time.perf_counter() - started)
+        write_json_atomic(staging / "export.json", record)
+        final = _place(staging, target, check["passed"])
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if check["passed"]:
+        ctx.written[fmt.name] = final
+    _say(f"{fmt.name}: {_verdict(check)} -> {final}")
+    return check["passed"]
+
+
+def _place(staging: Path, target: Path, passed: bool) -> Path:
+    """Rename the checked staging dir to its target (replacing an old export only once the new
+    one is complete), or aside to <target>.failed."""
+    if not passed:
+        final = _free(target.with_name(target.name + ".failed"))
+        staging.rename(final)
+        return final
+    if target.exists():
+        old = target.with_name(f".{target.name}.replaced")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        staging.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(target)
+    return target
+
+
+def _free(path: Path) -> Path:
+    """`path`, or `path-2`, `path-3`... whichever does not exist yet."""
+    n, candidate = 2, path
+    while candidate.exists():
+        candidate, n = path.with_name(f"{path.name}-{n}"), n + 1
+    return candidate
+
+
+def _record(ctx, name: str, folder: Path, check: dict[str, Any], seconds: float) -> dict:
+    from dsft.tracking.run_summary import package_versions
+
+    files = {
+        str(p.relative_to(folder)): p.stat().st_size
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+    return {
+        "format": name,
+        "run_dir": str(ctx.run_dir),
+        "model": ctx.config["model"]["name"],
+        "adapter": ctx.config["adapter"]["method"],
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(seconds, 2),
+        "files": files,
+        "size_bytes": sum(files.values()),
+        "parity": check,
+        "passed": check["passed"],
+        "versions": package_versions(),
+    }
+
+
+def _verdict(check: dict[str, Any]) -> str:
+    numbers = f"max |logit diff| {check['max_abs_diff']:.2g}, top-1 {check['top1_agreement']:.3f}"
+    if not check["passed"]:
+        return f"FAILED ({'; '.join(check.get('failures', []))}; {numbers})"
+    extra = ""
+    if "size_ratio_to_merged" in check:
+        extra = f", {check['size_ratio_to_merged']:.2f}x the merged size"
+    return f"ok ({numbers}{extra})"
+
+
+def _say(text: str) -> None:
+    print(f"dsft export: {text}", file=sys.stderr, flush=True)
