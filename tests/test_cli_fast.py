@@ -48,3 +48,18 @@ def test_bad_rank_fails_fast_naming_the_key(tmp_path):
     # Refused before anything heavy is imported (validation reads only the config).
     assert not {"torch", "transformers", "peft", "lightning"} & imported_modules(proc.stderr)
     assert seconds < 20.0, f"rejecting adapter.r=-1 took {seconds:.2f}s"
+
+
+def test_dsft_help_is_torch_free():
+    for args in (["--help"], ["export", "--help"], ["chat", "--help"]):
+        proc = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "dsft.cli", *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert not {"torch", "transformers", "peft"} & imported_modules(proc.stderr), args
+        if args[0] == "export":
+            assert "merged,adapter,nf4,onnx,torchscript,pt2" in proc.stdout

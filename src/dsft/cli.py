@@ -124,7 +124,7 @@ def _add_chat_parser(commands) -> None:
 
 
 def _add_export_parser(commands) -> None:
-    from dsft.export.formats import FORMATS
+    from dsft.export.catalog import FORMAT_HELP
 
     export = commands.add_parser(
         "export",
@@ -134,7 +134,7 @@ def _add_export_parser(commands) -> None:
             "export is loaded back and compared with the trained model (logits on a fixed batch, "
             "greedy tokens, chat template ids); the numbers go to its export.json. One that fails "
             "is kept as <format>.failed and the command exits 1. Formats: "
-            + "; ".join(f"{name}: {f.help}" for name, f in FORMATS.items())
+            + "; ".join(f"{name}: {text}" for name, text in FORMAT_HELP.items())
         ),
     )
     export.add_argument("run", metavar="RUN_DIR", help="a finished run dir (outputs/runs/<run>)")
@@ -142,7 +142,7 @@ def _add_export_parser(commands) -> None:
         "--format",
         default="merged",
         metavar="FORMATS",
-        help=f"comma-separated, of {','.join(FORMATS)} (default: merged)",
+        help=f"comma-separated, of {','.join(FORMAT_HELP)} (default: merged)",
     )
     export.add_argument(
         "--out", metavar="DIR", help="where the <format>/ dirs go (default <run>/export)"

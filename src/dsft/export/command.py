@@ -24,7 +24,7 @@ DEFAULT_FORMATS = ("merged",)
 
 def parse_formats(spec: str | list[str] | None) -> list[str]:
     """Format names from `merged,onnx` (or a list), in the order they are written."""
-    from dsft.export.formats import FORMATS
+    from dsft.export.catalog import FORMAT_HELP as FORMATS
 
     names = spec.split(",") if isinstance(spec, str) else list(spec or DEFAULT_FORMATS)
     names = [n.strip() for n in names if n.strip()]
@@ -189,6 +189,8 @@ def _free(path: Path) -> Path:
 
 
 def _record(ctx, name: str, folder: Path, check: dict[str, Any], seconds: float) -> dict:
+    from importlib import metadata
+
     from dsft.tracking.run_summary import package_versions
 
     files = {
@@ -196,6 +198,9 @@ def _record(ctx, name: str, folder: Path, check: dict[str, Any], seconds: float)
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+    versions = package_versions()
+    if name == "onnx":
+        versions.update({m: metadata.version(m) for m in ("onnx", "onnxscript", "onnxruntime")})
     return {
         "format": name,
         "run_dir": str(ctx.run_dir),
@@ -207,7 +212,7 @@ def _record(ctx, name: str, folder: Path, check: dict[str, Any], seconds: float)
         "size_bytes": sum(files.values()),
         "parity": check,
         "passed": check["passed"],
-        "versions": package_versions(),
+        "versions": versions,
     }
 
 

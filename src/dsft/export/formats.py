@@ -21,6 +21,7 @@ import torch
 
 from dsft.export import parity
 from dsft.export.card import model_card
+from dsft.export.catalog import FORMAT_HELP
 from dsft.export.errors import ExportError
 
 TOLERANCE = 1e-4  # max abs logit difference for fp32 exports
@@ -65,8 +66,7 @@ class ExportContext:
 class ExportFormat:
     """A way to ship a run."""
 
-    name: ClassVar[str]
-    help: ClassVar[str]
+    name: ClassVar[str]  # as in dsft.export.catalog.FORMAT_HELP
 
     @classmethod
     def check_run(cls, method) -> None:
@@ -82,7 +82,6 @@ class ExportFormat:
 
 class Merged(ExportFormat):
     name = "merged"
-    help = "the adapter folded into the base weights; safetensors + tokenizer with chat template"
 
     def write(self, ctx: ExportContext, out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
@@ -141,7 +140,6 @@ class Merged(ExportFormat):
 
 class Adapter(ExportFormat):
     name = "adapter"
-    help = "the PEFT adapter alone (PeftModel.from_pretrained on the base), with the tokenizer"
 
     @classmethod
     def check_run(cls, method) -> None:
@@ -198,22 +196,9 @@ class Adapter(ExportFormat):
 
 class Nf4(ExportFormat):
     name = "nf4"
-    help = "the merged model in 4-bit NF4 (bitsandbytes), loadable by from_pretrained as is"
 
     def write(self, ctx: ExportContext, out: Path) -> None:
-        from transformers import AutoModelForCausalLM, BitsAndBytesConfig
-
-        compute = torch.bfloat16 if ctx.device.startswith("cuda") else torch.float32
-        config = BitsAndBytesConfig(
-            load_in_4bit=True,
-            bnb_4bit_quant_type="nf4",
-            bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=compute,
-        )
-        model = AutoModelForCausalLM.from_pretrained(
-            ctx.merged_dir(), quantization_config=config, device_map={"": ctx.device}
-        )
-        model.save_pretrained(out)
+        save_nf4(ctx.merged_dir(), out, ctx.device)
         ctx.save_tokenizer(out)
 
     def verify(self, ctx: ExportContext, out: Path) -> dict[str, Any]:
@@ -242,6 +227,24 @@ class Nf4(ExportFormat):
             ),
         )
         return {**result, "passed": True}
+
+
+def save_nf4(merged: Path, out: Path, device: str = "cpu") -> None:
+    """Load a merged model dir as 4-bit NF4 (double quant) and save it with its quantization
+    config, so `from_pretrained(out)` needs nothing else."""
+    from transformers import AutoModelForCausalLM, BitsAndBytesConfig
+
+    compute = torch.bfloat16 if device.startswith("cuda") else torch.float32
+    config = BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=compute,
+    )
+    model = AutoModelForCausalLM.from_pretrained(
+        merged, quantization_config=config, device_map={"": device}
+    )
+    model.save_pretrained(out)
 
 
 class _LogitsOnly(torch.nn.Module):
@@ -293,9 +296,6 @@ class _GraphFormat(ExportFormat):
 
 class Onnx(_GraphFormat):
     name = "onnx"
-    help = (
-        "ONNX (model.onnx + model.onnx.data) with dynamic batch and sequence, onnxruntime-checked"
-    )
 
     @classmethod
     def check_run(cls, method) -> None:
@@ -338,7 +338,6 @@ class Onnx(_GraphFormat):
 
 class TorchScript(_GraphFormat):
     name = "torchscript"
-    help = "a torch.jit trace of the forward (model.ts; torch.jit is deprecated: see pt2)"
 
     def save_graph(self, module, ids, mask, out: Path) -> None:
         with warnings.catch_warnings():
@@ -355,7 +354,6 @@ class TorchScript(_GraphFormat):
 
 class Pt2(_GraphFormat):
     name = "pt2"
-    help = "torch.export program (model.pt2), the modern route to ExecuTorch / AOTInductor"
 
     def save_graph(self, module, ids, mask, out: Path) -> None:
         program = torch.export.export(module, (ids, mask), dynamic_shapes=_dynamic_shapes())
@@ -400,3 +398,4 @@ _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torc
 FORMATS: dict[str, type[ExportFormat]] = {
     f.name: f for f in (Merged, Adapter, Nf4, Onnx, TorchScript, Pt2)
 }
+assert list(FORMATS) == list(FORMAT_HELP), "dsft.export.catalog lists every format, in order"
