@@ -102,10 +102,10 @@ def test_session_history_drops_reasoning_and_fits_the_context(finished_run):
     session.history[1] = Message("assistant", "Hello.", reasoning="The user greets me.")
     prompt = session.run.template.prompt(session.messages("Bye"), thinking=None)
     assert "The user greets me." not in prompt and prompt.endswith("Bye<｜Assistant｜><think>\n")
-    # A history longer than the context drops its oldest turns instead of failing.
-    session.context_length = len(session._prompt_ids("Bye")[0]) + 2
+    # A history too long for the context and a full answer (4 tokens) drops its oldest turns.
+    session.context_length = len(session._prompt_ids("Bye")[0]) + 4
     session.history = [Message("user", "x " * 40), Message("assistant", "y"), *session.history]
-    assert len(session._prompt_ids("Bye")[0]) < session.context_length
+    assert len(session._prompt_ids("Bye")[0]) + 4 == session.context_length
     assert session.history[0] == Message("user", "Hi")
 
 
@@ -115,7 +115,19 @@ def test_split_reasoning():
     assert _split_reasoning("4.") == ("4.", None)
 
 
-def test_a_missing_run_is_a_clear_error(tmp_path):
-    proc = dsft("chat", str(tmp_path / "nope"), "--prompt", "Hi")
-    assert proc.returncode == 2
-    assert "dsft chat: error: no run dir at" in proc.stderr and "Traceback" not in proc.stderr
+def test_bad_requests_are_clear_errors_before_loading(finished_run, tmp_path):
+    run_dir, _ = finished_run("deepseek_v3", "lora")
+    cases = [
+        ([str(tmp_path / "nope")], "no run dir at"),
+        (
+            [str(run_dir), "--thinking"],
+            "need a template with a think block; this run's is deepseek_v3",
+        ),
+        ([str(run_dir), "--top-p", "0"], "--top-p must be in (0, 1]"),
+        ([str(run_dir), "--device", "cuda"], "no CUDA GPU is available here"),
+    ]
+    for args, message in cases:
+        proc = dsft("chat", *args, "--prompt", "Hi")
+        assert proc.returncode == 2, proc.stderr[-2000:]
+        assert message in proc.stderr and "Traceback" not in proc.stderr
+        assert "loading" not in proc.stderr  # refused before the model loads

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from transformers import TextStreamer
 
 from dsft.models.chat_templates import Message
+from dsft.models.tokenizer import stop_token_ids
 
 if TYPE_CHECKING:
     from dsft.runs import LoadedRun
@@ -36,6 +37,27 @@ class Sampling:
     top_k: int | None = None
     repetition_penalty: float = 1.0
     seed: int | None = None  # set: the same answers on every run
+
+    def __post_init__(self) -> None:
+        checks = [
+            (
+                self.max_new_tokens >= 1,
+                f"--max-new-tokens must be at least 1, got {self.max_new_tokens}",
+            ),
+            (
+                self.temperature >= 0,
+                f"--temperature must be 0 (greedy) or more, got {self.temperature}",
+            ),
+            (0 < self.top_p <= 1, f"--top-p must be in (0, 1], got {self.top_p}"),
+            (
+                self.top_k is None or self.top_k >= 1,
+                f"--top-k must be at least 1, got {self.top_k}",
+            ),
+            (self.repetition_penalty > 0, "--repetition-penalty must be positive"),
+        ]
+        for ok, why in checks:
+            if not ok:
+                raise ValueError(why)
 
     def generate_kwargs(self) -> dict:
         if self.temperature <= 0:
@@ -90,7 +112,7 @@ class ChatSession:
 
         if self.sampling.seed is not None:
             torch.manual_seed(self.sampling.seed)
-        self.stop_ids = _stop_ids(self.run)
+        self.stop_ids = stop_token_ids(self.run.tokenizer, self.run.template)
         self.context_length = int(self.run.config["model"]["context_length"])
 
     def reset(self) -> None:
@@ -106,6 +128,7 @@ class ChatSession:
 
         run = self.run
         ids = self._prompt_ids(user)
+        room = self.context_length - ids.shape[1]
         streamer = _TimedStreamer(run.tokenizer, self.stop_ids, on_text)
         started = time.perf_counter()
         stopped = False
@@ -114,9 +137,7 @@ class ChatSession:
                 run.causal_lm.generate(
                     input_ids=ids,
                     attention_mask=torch.ones_like(ids),
-                    max_new_tokens=min(
-                        self.sampling.max_new_tokens, self.context_length - ids.shape[1]
-                    ),
+                    max_new_tokens=min(self.sampling.max_new_tokens, room),
                     eos_token_id=self.stop_ids,
                     pad_token_id=run.tokenizer.pad_token_id,
                     streamer=streamer,
@@ -127,22 +148,27 @@ class ChatSession:
             streamer.end()
         total = time.perf_counter() - started
         text = streamer.text()
+        # Stripped: the history renders the answer with the template's own spacing and markers
+        # (deepseek_llm's leading space, Coder's newline before <|EOT|>), as training did.
         answer, reasoning = (
-            _split_reasoning(text) if run.template.thinking != "none" else (text, None)
+            _split_reasoning(text) if run.template.thinking != "none" else (text.strip(), None)
         )
-        self.history += [Message("user", user), Message("assistant", answer, reasoning or None)]
+        if not stopped:  # an interrupted answer is not history the model wrote
+            self.history += [Message("user", user), Message("assistant", answer, reasoning)]
         first = (streamer.first_token_at or time.perf_counter()) - started
         return Reply(text, answer, reasoning, streamer.tokens, ids.shape[1], first, total, stopped)
 
     def _prompt_ids(self, user: str):
-        """The prompt's token ids; the oldest turns are dropped while it does not fit."""
+        """The prompt's token ids; the oldest turns are dropped while the prompt and a full
+        answer (max_new_tokens) do not fit the context."""
         import torch
 
         tokenizer, template = self.run.tokenizer, self.run.template
         while True:
             text = template.prompt(self.messages(user), thinking=self.thinking)
             ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-            if len(ids) < self.context_length or not self.history:
+            fits = len(ids) + self.sampling.max_new_tokens <= self.context_length
+            if fits or not self.history:
                 break
             self.history = self.history[2:]  # one user/assistant pair
         if len(ids) >= self.context_length:
@@ -151,17 +177,6 @@ class ChatSession:
                 f"{self.context_length}; shorten the message or the system prompt."
             )
         return torch.tensor([ids], device=self.run.causal_lm.device)
-
-
-def _stop_ids(run: LoadedRun) -> list[int]:
-    """Token ids that end an answer: the tokenizer's EOS and the template's end marker."""
-    tokenizer = run.tokenizer
-    ids = {tokenizer.eos_token_id}
-    marker = run.template.eos.strip()
-    marker_id = tokenizer.convert_tokens_to_ids(marker)
-    if isinstance(marker_id, int) and marker_id != tokenizer.unk_token_id:
-        ids.add(marker_id)
-    return sorted(i for i in ids if i is not None)
 
 
 def _split_reasoning(text: str) -> tuple[str, str | None]:
@@ -217,9 +232,19 @@ def chat(
     device: str = "auto",
 ) -> None:
     """`dsft chat`: one answer to stdout (`prompt`), or an interactive conversation."""
-    from dsft.runs import load_run
+    from dsft.models.chat_templates import get_template
+    from dsft.models.devices import inference_device
+    from dsft.runs import finished_run, load_run
 
-    device, precision = _device_and_precision(device)
+    # Everything that can be refused is, before the model loads.
+    _, config, _ = finished_run(run_dir, stage)
+    template = get_template(config["model"]["chat_template"])
+    if thinking is not None and template.thinking == "none":
+        raise ValueError(
+            f"--thinking/--no-thinking need a template with a think block; this run's is "
+            f"{template.name}."
+        )
+    device, precision = inference_device(device)
     print(
         f"loading {run_dir} ({'base model' if base else 'trained model'}, {device}) ...",
         file=sys.stderr,
@@ -261,7 +286,11 @@ def _interactive(session: ChatSession) -> None:
             print(HELP)
             continue
         print("model> ", end="", flush=True)
-        reply = session.reply(line, on_text=_write)
+        try:
+            reply = session.reply(line, on_text=_write)
+        except ValueError as err:  # e.g. a message longer than the context: say so, go on
+            print(f"\n(error: {err})")
+            continue
         print()
         print(f"[{reply.timing()}]")
 
@@ -269,14 +298,3 @@ def _interactive(session: ChatSession) -> None:
 def _write(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
-
-
-def _device_and_precision(device: str) -> tuple[str, str]:
-    """The device to chat on (auto: a GPU when there is one) and the precision to load for it."""
-    import torch
-
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda"):
-        return device, "bf16-true" if torch.cuda.is_bf16_supported() else "16-true"
-    return device, "32-true"

@@ -173,15 +173,15 @@ def _chat(parser, args) -> None:
     from dsft.chat import Sampling, chat
     from dsft.runs import RunError
 
-    sampling = Sampling(
-        max_new_tokens=args.max_new_tokens,
-        temperature=args.temperature,
-        top_p=args.top_p,
-        top_k=args.top_k,
-        repetition_penalty=args.repetition_penalty,
-        seed=args.seed,
-    )
     try:
+        sampling = Sampling(
+            max_new_tokens=args.max_new_tokens,
+            temperature=args.temperature,
+            top_p=args.top_p,
+            top_k=args.top_k,
+            repetition_penalty=args.repetition_penalty,
+            seed=args.seed,
+        )
         chat(
             args.run,
             args.stage,

@@ -17,9 +17,7 @@ def test_default_preset_trains_both_lora_matrices_of_the_routed_experts(model_ca
 
     cfg = OmegaConf.to_container(compose_config(), resolve=False, enum_to_str=True)
     model_cfg, adapter = cfg["model"], cfg["adapter"]
-    module = FineTuneModule(
-        model_cfg, adapter, {}, resolve_model_source(model_cfg, model_cache)
-    )
+    module = FineTuneModule(model_cfg, adapter, {}, resolve_model_source(model_cfg, model_cache))
     module.configure_model()
     experts = {
         name: m

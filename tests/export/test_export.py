@@ -79,8 +79,16 @@ def test_merged_onnx_and_torchscript_equal_the_trained_model(
     assert (got - want).abs().max().item() <= 1e-4
 
 
+def copy_run(run_dir: Path, to: Path) -> Path:
+    """A copy of a shared finished run that a test may change."""
+    import shutil
+
+    shutil.copytree(run_dir, to, ignore=shutil.ignore_patterns("export", "checkpoints"))
+    return to
+
+
 def test_default_export_refuses_to_overwrite_and_replaces_only_when_told(finished_run, tmp_path):
-    run_dir, _ = finished_run("llama", "lora")
+    run_dir = copy_run(finished_run("llama", "lora")[0], tmp_path / "run")
     proc = dsft("export", str(run_dir))
     assert proc.returncode == 0, proc.stderr[-3000:]
     merged = run_dir / "export" / "merged"
@@ -123,21 +131,30 @@ def test_nf4_adapter_and_pt2_exports(finished_run, tmp_path):
 
 
 def test_a_merge_that_changes_nothing_is_kept_aside_as_failed(finished_run, tmp_path):
-    import shutil
-
-    run_dir, _ = finished_run("llama", "lora")
-    untrained = tmp_path / "run"
-    shutil.copytree(run_dir, untrained, ignore=shutil.ignore_patterns("export", "checkpoints"))
+    untrained = copy_run(finished_run("llama", "lora")[0], tmp_path / "run")
     weights = untrained / "adapter" / "adapter_model.safetensors"
     tensors = load_file(weights)
     save_file({k: v * 0 if "lora_B" in k else v for k, v in tensors.items()}, weights)
-    with pytest.raises(ExportFailed, match="merged failed the parity check"):
-        export_run(untrained, "merged")
-    failed = untrained / "export" / "merged.failed"
-    assert not (untrained / "export" / "merged").exists()
+    with pytest.raises(ExportFailed, match="merged, nf4 failed"):
+        export_run(untrained, "merged,nf4")
+    export = untrained / "export"
+    assert sorted(p.name for p in export.iterdir()) == ["merged.failed", "nf4.failed"]
     assert "the merged model equals the base model" in " ".join(
-        record(failed)["parity"]["failures"]
+        record(export / "merged.failed")["parity"]["failures"]
     )
+    # nf4 is built from the merge, so a merge that did nothing fails it too.
+    assert "the merge did nothing" in " ".join(record(export / "nf4.failed")["parity"]["failures"])
+
+
+def test_a_stage_of_a_multi_stage_run_exports(finished_run, tmp_path):
+    experiment = tmp_path / "experiment"
+    experiment.mkdir()
+    copy_run(finished_run("llama", "lora")[0], experiment / "1-general")
+    summary = {"status": "completed", "stages": [{"name": "general", "run_dir": "/x/1-general"}]}
+    (experiment / "summary.json").write_text(json.dumps(summary))
+    written = export_run(experiment, "merged", stage="general", out=tmp_path / "out")
+    assert record(written["merged"])["run_dir"] == str(experiment / "1-general")
+    assert export_run(experiment, "merged", out=tmp_path / "last")  # the last stage by default
 
 
 def test_bad_requests_are_refused_before_loading(finished_run, tmp_path):
@@ -149,6 +166,8 @@ def test_bad_requests_are_refused_before_loading(finished_run, tmp_path):
     v3, _ = finished_run("deepseek_v3", "lora")
     with pytest.raises(ExportError, match="huggingface/peft#3711"):
         export_run(v3, "adapter")
+    with pytest.raises(ExportError, match="no CUDA GPU is available here"):
+        export_run(run_dir, "merged", device="cuda")
     proc = dsft("export", str(tmp_path / "nothing"))
     assert proc.returncode == 2 and "no run dir" in proc.stderr and "Traceback" not in proc.stderr
 

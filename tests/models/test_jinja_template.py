@@ -124,3 +124,20 @@ def test_r1_served_prompt_is_the_official_generation_prompt():
         [[*messages, Message("assistant", "4.")]], TOK, get_template("deepseek_r1"), 256
     )
     assert TOK.decode(example.input_ids).startswith(prompt)
+
+
+def test_jinja_refuses_what_render_refuses():
+    from jinja2.exceptions import TemplateError
+
+    with pytest.raises(TemplateError, match="unknown role tool"):
+        TOK.apply_chat_template(
+            [{"role": "tool", "content": "42"}], chat_template=TEMPLATE["deepseek_v3"]
+        )
+    reasoning = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]
+    reasoning[1]["reasoning_content"] = "Greet."
+    with pytest.raises(TemplateError, match="no think block"):
+        TOK.apply_chat_template(reasoning, chat_template=TEMPLATE["deepseek_llm"])
+    # An OpenAI-style assistant message without content renders as an empty answer.
+    empty = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": None}]
+    text = TOK.apply_chat_template(empty, chat_template=TEMPLATE["deepseek_v3"], tokenize=False)
+    assert text.endswith("<｜Assistant｜><｜end▁of▁sentence｜>")

@@ -50,15 +50,20 @@ def export_run(
     from dsft.runs import finished_run
 
     names = parse_formats(formats)
+    # From here on run_dir is the stage's own dir (a multi-stage run's last stage by default).
     run_dir, config, summary = finished_run(run_dir, stage)
     method = build_method(config["adapter"], config["model"])
+    device = check_device(device)
     from dsft.export.formats import FORMATS
 
     for name in names:
         FORMATS[name].check_run(method)
     root = Path(out).expanduser() if out else run_dir / "export"
     targets = {name: root / name for name in names}
-    there = [str(t) for t in targets.values() if t.exists() and any(t.iterdir())]
+    for target in targets.values():
+        if target.exists() and not target.is_dir():
+            raise ExportError(f"{target} is a file; remove it or pass --out DIR.")
+    there = [str(t) for t in targets.values() if t.is_dir() and any(t.iterdir())]
     if there and not overwrite:
         raise ExportError(
             f"an export is already there: {', '.join(there)}. Pass --overwrite to replace it, "
@@ -66,20 +71,32 @@ def export_run(
         )
     root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".scratch-", dir=root) as scratch:
-        ctx = _prepare(run_dir, config, summary, stage, device, Path(scratch))
-        failed = []
+        ctx = _prepare(run_dir, config, summary, device, Path(scratch))
+        failed = {}
         for name in names:
-            if not _export_one(ctx, FORMATS[name](), targets[name]):
-                failed.append(name)
+            final = _export_one(ctx, FORMATS[name](), targets[name])
+            if final != targets[name]:
+                failed[name] = final
     if failed:
+        kept = ", ".join(str(path) for path in failed.values() if path is not None)
         raise ExportFailed(
-            f"{', '.join(failed)} failed the parity check; kept as "
-            f"{', '.join(str(root / f'{n}.failed') for n in failed)} (see export.json there)."
+            f"{', '.join(failed)} failed; kept as {kept or 'nothing (it could not be written)'} "
+            "(see export.json there)."
         )
     return ctx.written
 
 
-def _prepare(run_dir, config, summary, stage, device, scratch: Path):
+def check_device(device: str) -> str:
+    """A device torch can use here, or ExportError (before anything loads)."""
+    from dsft.models.devices import inference_device
+
+    try:
+        return inference_device(device)[0]
+    except ValueError as err:
+        raise ExportError(f"--device: {err}") from None
+
+
+def _prepare(run_dir, config, summary, device, scratch: Path):
     """Load the trained model's references and the merged model (the heavy part)."""
     from dsft.export import parity
     from dsft.export.formats import ExportContext
@@ -90,17 +107,19 @@ def _prepare(run_dir, config, summary, stage, device, scratch: Path):
     silence_known_noise()
     source = resolve_model_source(config["model"], config["paths"]["cache_dir"])
     _say(f"loading the base model of {run_dir}")
-    base = _load(run_dir, stage, device, base=True, quantized=False)
+    base = _load(run_dir, device, base=True, quantized=False)
     batch = parity.ParityBatch.build(base.tokenizer, base.template)
     base_logits = parity.logits_of(parity.model_forward(base.model, device), batch)
     del base
+    _free_memory()
     _say("loading the trained model")
-    run = load_run(run_dir, stage=stage, device=device)
+    run = load_run(run_dir, device=device)
     trained = parity.reference(run.model, batch, device)
     if run.method.quantization() is not None:  # merge into the original weights, never 4-bit
         del run
+        _free_memory()
         _say("loading the adapter on the unquantized base (QLoRA merges into it)")
-        run = _load(run_dir, stage, device, base=False, quantized=False)
+        run = _load(run_dir, device, base=False, quantized=False)
         unquantized = parity.reference(run.model, batch, device)
     else:
         unquantized = trained
@@ -123,12 +142,23 @@ def _prepare(run_dir, config, summary, stage, device, scratch: Path):
     )
 
 
-def _load(run_dir, stage, device, base: bool, quantized: bool):
+def _free_memory() -> None:
+    """Let a dropped model's memory go before the next one loads (peft models hold cycles)."""
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def _load(run_dir, device, base: bool, quantized: bool):
     """load_run on the unquantized base, with a clear error when that base cannot be loaded."""
     from dsft.runs import load_run
 
     try:
-        return load_run(run_dir, stage=stage, device=device, base=base, quantized=quantized)
+        return load_run(run_dir, device=device, base=base, quantized=quantized)
     except OSError as err:
         raise ExportError(
             f"the unquantized base model cannot be loaded ({str(err).splitlines()[0]}); exports "
@@ -137,8 +167,9 @@ def _load(run_dir, stage, device, base: bool, quantized: bool):
         ) from None
 
 
-def _export_one(ctx, fmt, target: Path) -> bool:
-    """Write, verify and place one format; False when it failed its check."""
+def _export_one(ctx, fmt, target: Path) -> Path | None:
+    """Write, verify and place one format. Returns `target` when it passed, else where the
+    failed export was kept (None when it could not even be written)."""
     from dsft.atomic import staging_dir, write_json_atomic
     from dsft.export.formats import write_card
 
@@ -150,16 +181,20 @@ def _export_one(ctx, fmt, target: Path) -> bool:
         write_card(ctx, fmt.name, staging)
         _say(f"{fmt.name}: checking against the trained model")
         check = fmt.verify(ctx, staging)
-        record = _record(ctx, fmt.name, staging, check, time.perf_counter() - started)
-        write_json_atomic(staging / "export.json", record)
-        final = _place(staging, target, check["passed"])
-    except BaseException:
+    except KeyboardInterrupt:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    except Exception as err:  # an exporter or loader failing: this format fails, others go on
+        shutil.rmtree(staging, ignore_errors=True)
+        _say(f"{fmt.name}: FAILED while exporting: {type(err).__name__}: {err}")
+        return None
+    record = _record(ctx, fmt.name, staging, check, time.perf_counter() - started)
+    write_json_atomic(staging / "export.json", record)
+    final = _place(staging, target, check["passed"])
     if check["passed"]:
         ctx.written[fmt.name] = final
     _say(f"{fmt.name}: {_verdict(check)} -> {final}")
-    return check["passed"]
+    return final
 
 
 def _place(staging: Path, target: Path, passed: bool) -> Path:
@@ -170,8 +205,7 @@ def _place(staging: Path, target: Path, passed: bool) -> Path:
         staging.rename(final)
         return final
     if target.exists():
-        old = target.with_name(f".{target.name}.replaced")
-        shutil.rmtree(old, ignore_errors=True)
+        old = _free(target.with_name(f".{target.name}.replaced"))  # never an earlier leftover
         target.rename(old)
         staging.rename(target)
         shutil.rmtree(old, ignore_errors=True)

@@ -47,6 +47,7 @@ class ExportContext:
     device: str = "cpu"
     scratch: Path | None = None  # where a merged copy for other formats may be written
     written: dict[str, Path] = field(default_factory=dict)  # format -> its final dir
+    _merge_failures: list[str] | None = None
 
     def merged_dir(self) -> Path:
         """A merged save on disk: the merged export of this call, or a scratch copy."""
@@ -56,6 +57,24 @@ class ExportContext:
         if not target.exists():
             Merged().write(self, target)
         return target
+
+    def merge_failures(self) -> list[str]:
+        """Why the merged model in memory is not the trained model (empty: it is). Formats
+        built from it (nf4) must not ship a merge that failed."""
+        if self._merge_failures is None:
+            logits = parity.logits_of(parity.model_forward(self.merged, self.device), self.batch)
+            diff = parity.compare(logits, self.unquantized.logits, self.batch)["max_abs_diff"]
+            from_base = parity.compare(logits, self.base_logits, self.batch)["max_abs_diff"]
+            self._merge_failures = _failures(
+                (diff <= TOLERANCE, f"the merge differs from the trained model by {diff:.3g}"),
+                (from_base > TOLERANCE, "the merged model equals the base: the merge did nothing"),
+            )["failures"]
+        return self._merge_failures
+
+    def stop_token_ids(self) -> list[int]:
+        from dsft.models.tokenizer import stop_token_ids
+
+        return stop_token_ids(self.tokenizer, self.template)
 
     def save_tokenizer(self, out: Path) -> None:
         # The Jinja chat template inside tokenizer_config.json, where every loader looks (older
@@ -87,6 +106,9 @@ class Merged(ExportFormat):
         out.mkdir(parents=True, exist_ok=True)
         dtype = _DTYPES.get(ctx.config["model"].get("dtype", "float32"), torch.float32)
         model = ctx.merged
+        # Generation stops where the template's answers end (Coder: <|EOT|>), for plain
+        # generate() and servers that read generation_config.json.
+        model.generation_config.eos_token_id = ctx.stop_token_ids()
         if dtype == torch.float32:
             model.save_pretrained(out)
         else:  # save in the model's own dtype; the merged model in memory stays fp32
@@ -128,7 +150,8 @@ class Merged(ExportFormat):
                 result["vs_base_max_abs_diff"] > TOLERANCE,
                 "the merged model equals the base model: the merge did nothing",
             ),
-            (result["greedy_equal"], "greedy generation differs from the trained model's"),
+            # 16-bit weights round the adapter's delta: a greedy token may flip, not the logits.
+            (result["greedy_equal"] or not fp32, "greedy generation differs from the trained's"),
             (template["trained_ids_equal"], "apply_chat_template differs from the trained ids"),
             (
                 template["served_prompt"] == template["expected_prompt"],
@@ -216,7 +239,14 @@ class Nf4(ExportFormat):
         )
         total = sum(p.numel() * (2 if hasattr(p, "quant_state") else 1) for p in model.parameters())
         merged_bytes = _weights_bytes(ctx.merged_dir())
+        from transformers import AutoTokenizer
+
+        template = parity.template_check(
+            AutoTokenizer.from_pretrained(out), ctx.tokenizer, ctx.template
+        )
+        finite = all(torch.isfinite(x).all().item() for x in logits)
         result.update(
+            template=template,
             weights_4bit=four_bit,
             weights_total=total,
             size_ratio_to_merged=_weights_bytes(out) / merged_bytes,
@@ -226,7 +256,12 @@ class Nf4(ExportFormat):
                 "embeddings) the size ratio is far above a real model's ~0.3."
             ),
         )
-        return {**result, "passed": True}
+        checks = [(not why, why) for why in ctx.merge_failures()]
+        checks += [
+            (finite, "the 4-bit model computes non-finite logits"),
+            (template["trained_ids_equal"], "apply_chat_template differs from the trained ids"),
+        ]
+        return {**result, **_failures(*checks)}
 
 
 def save_nf4(merged: Path, out: Path, device: str = "cpu") -> None:

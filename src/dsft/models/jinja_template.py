@@ -4,7 +4,9 @@
 `ChatTemplate.render` trains on (`add_generation_prompt=False`) and `ChatTemplate.prompt` prompts
 with (`add_generation_prompt=True`), so transformers, vLLM, TGI or llama.cpp prompt a fine-tuned
 model in the format it learnt. Messages are HF-style dicts; an assistant's chain of thought is
-`reasoning_content` (the key Qwen3's and DeepSeek's templates read). Thinking templates take the
+`reasoning_content` (the key Qwen3's and DeepSeek's templates read) or `reasoning`. Like
+`render`, it refuses roles other than system, user and assistant, and reasoning for a template
+without a think block. Thinking templates take the
 `thinking` keyword (`apply_chat_template(..., thinking=True)`): V3.1 opens its think block
 instead of closing it, R1 leaves its forced <think>\\n open (its default) or, with
 `thinking=False`, answers after an empty think block.
@@ -30,15 +32,23 @@ _TEMPLATE = """\
 {{- bos -}}
 {%%- if not ns.system -%%}{{- %(default_system)s -}}{%%- endif -%%}
 {%%- for message in messages -%%}
+  {%%- set content = message['content'] if message['content'] is string else '' -%%}
+  {%%- if message['content'] is defined and message['content'] is not none
+        and message['content'] is not string -%%}
+    {{- raise_exception('dsft chat template: message content must be text') -}}
+  {%%- endif -%%}
   {%%- if message['role'] == 'system' -%%}
-    {{- %(system_prefix)s + message['content'] + %(system_suffix)s -}}
+    {{- %(system_prefix)s + content + %(system_suffix)s -}}
   {%%- elif message['role'] == 'user' -%%}
-    {{- %(user_prefix)s + message['content'] + %(user_suffix)s -}}
+    {{- %(user_prefix)s + content + %(user_suffix)s -}}
   {%%- elif message['role'] == 'assistant' -%%}
     {%%- set final = loop.index0 == ns.final -%%}
-    {%%- set reasoning = message.get('reasoning_content') or '' if final else '' -%%}
+    {%%- set thought = message.get('reasoning_content') or message.get('reasoning') or '' -%%}
+    {%%- set reasoning = thought if final else '' -%%}
 %(assistant)s
-    {{- message['content'] + eos + %(answer_suffix)s -}}
+    {{- content + eos + %(answer_suffix)s -}}
+  {%%- else -%%}
+    {{- raise_exception('dsft chat template: unknown role ' + message['role']) -}}
   {%%- endif -%%}
 {%%- endfor -%%}
 {%%- if add_generation_prompt -%%}
@@ -48,7 +58,10 @@ _TEMPLATE = """\
 
 # How each thinking style opens an assistant turn (before its content) and a generation prompt.
 _ASSISTANT = {
-    "none": "    {{- %(assistant_prefix)s -}}",
+    "none": (
+        "    {%%- if thought -%%}{{- raise_exception('dsft chat template: this template has no "
+        "think block for reasoning') -}}{%%- endif -%%}{{- %(assistant_prefix)s -}}"
+    ),
     "v3_1": (
         "    {%%- if reasoning -%%}"
         "{{- '<think>' + %(assistant_prefix)s + reasoning + '</think>' -}}"

@@ -40,3 +40,13 @@ def load_tokenizer(source: str, trust_remote_code: bool = False) -> PreTrainedTo
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
+
+
+def stop_token_ids(tokenizer: PreTrainedTokenizerBase, template) -> list[int]:
+    """Token ids that end an answer: the tokenizer's EOS and the template's end marker (Coder's
+    <|EOT|>), when that is a single token."""
+    ids = {tokenizer.eos_token_id}
+    marker_id = tokenizer.convert_tokens_to_ids(template.eos.strip())
+    if isinstance(marker_id, int) and marker_id != tokenizer.unk_token_id:
+        ids.add(marker_id)
+    return sorted(i for i in ids if i is not None)
