@@ -264,6 +264,9 @@ class DsftConfig:
     paths: PathsConfig = MISSING
     # An evaluation suite (`eval=<name>`, conf/eval/); `dsft eval <run>` runs it on a finished run.
     eval: EvalConfig | None = None
+    # Modules whose callables a config's `_target_` may name, beyond the trusted ones (lightning,
+    # torch.optim, transformers, bitsandbytes.optim, dsft): e.g. [my_project.loggers].
+    allowed_targets: list[str] = field(default_factory=list)
     # Multi-stage experiments: run these stages in order, each in <run dir>/<n>-<name>, each
     # starting from the previous stage's result (see conf/experiment/).
     stages: list[StageConfig] | None = None

@@ -16,7 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 from dsft.adapters.registry import method_class
 from dsft.config import schema
 from dsft.config.errors import ConfigError
-from dsft.config.rules import data, hardware, model, optimizer, train
+from dsft.config.rules import data, hardware, model, optimizer, targets, train
 
 # Groups whose keys a schema fixes (the adapter's schema depends on its method).
 SCHEMAS = {
@@ -37,6 +37,7 @@ def validate(cfg: DictConfig) -> None:
     check_required_keys(cfg)
     method = method_class(cfg.adapter.method)
     check_known_keys(cfg, method.schema)
+    targets.validate_targets(cfg)
     model.validate_model(cfg.model)
     method.validate(cfg.adapter, cfg.model, cfg.hardware)
     optimizer.validate_optimizer(cfg.optimizer)
