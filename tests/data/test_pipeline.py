@@ -80,14 +80,14 @@ def test_cache_is_reused_and_invalidated_by_a_changed_file(tmp_path):
     a = write_rows(tmp_path / "a.jsonl", 50, "alpha")
     cfg = data_cfg({"path": a})
     first = prepare_data(cfg, TOK, TEMPLATE, cache_dir=tmp_path / "cache")
-    (cached,) = (tmp_path / "cache" / "data").glob("*.pkl")
+    (cached,) = (tmp_path / "cache" / "data").glob("*.safetensors")
     again = prepare_data(cfg, TOK, TEMPLATE, cache_dir=tmp_path / "cache")
     assert [e.input_ids for e in again.train] == [e.input_ids for e in first.train]
-    assert len(list((tmp_path / "cache" / "data").glob("*.pkl"))) == 1
+    assert len(list((tmp_path / "cache" / "data").glob("*.safetensors"))) == 1
     write_rows(tmp_path / "a.jsonl", 60, "alpha")  # the data changed: a new cache entry
     changed = prepare_data(cfg, TOK, TEMPLATE, cache_dir=tmp_path / "cache")
     assert len(changed.train) + len(changed.val) + len(changed.test) == 60
-    assert len(list((tmp_path / "cache" / "data").glob("*.pkl"))) == 2
+    assert len(list((tmp_path / "cache" / "data").glob("*.safetensors"))) == 2
     assert cached.exists()
 
 

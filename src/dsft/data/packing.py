@@ -23,6 +23,14 @@ class PackedExample(TokenizedExample):
         super().__init__([t for e in examples for t in e.input_ids], [t for x in labels for t in x])
         self.segments = [len(e.input_ids) for e in examples]
 
+    @classmethod
+    def from_parts(cls, input_ids: list[int], labels: list[int], segments: list[int]):
+        """A packed row rebuilt from its ids, labels and example lengths (the data cache)."""
+        row = cls.__new__(cls)
+        TokenizedExample.__init__(row, input_ids, labels)
+        row.segments = segments
+        return row
+
 
 def pack_examples(examples: list[TokenizedExample], max_length: int) -> list[PackedExample]:
     """First-fit-decreasing bin packing into rows of at most `max_length` tokens.

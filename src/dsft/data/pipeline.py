@@ -1,17 +1,17 @@
 """From a data config to tokenized train/val/test examples: read, clean, split, mix, tokenize,
-pack; cached on disk so sweep jobs with the same data and tokenizer do not redo it."""
+pack; cached on disk (`dsft.data.cache`: arrays, no pickle) so sweep jobs with the same data and
+tokenizer do not redo it."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import logging
-import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dsft.atomic import atomic_path
+from dsft.data.cache import SUFFIX, load_splits, save_splits
 from dsft.data.cleaning import clean
 from dsft.data.mixing import mix, normalized_weights
 from dsft.data.packing import pack_examples
@@ -22,8 +22,9 @@ from dsft.data.tokenize import TokenizedExample, tokenize_conversations
 from dsft.models.chat_templates import ChatTemplate
 
 log = logging.getLogger(__name__)
-# 2: val/test examples know their source; 3: prompts tokenized whole, R1 after <think>\n
-CACHE_VERSION = 3
+# 2: val/test examples know their source; 3: prompts tokenized whole, R1 after <think>\n;
+# 4: arrays in safetensors instead of pickle
+CACHE_VERSION = 4
 
 
 @dataclass
@@ -47,11 +48,12 @@ def prepare_data(
         cache_file = (
             Path(cache_dir).expanduser()
             / "data"
-            / f"{cache_key(cfg, tokenizer, template, seed)}.pkl"
+            / f"{cache_key(cfg, tokenizer, template, seed)}{SUFFIX}"
         )
-        if cache_file.is_file():
-            with cache_file.open("rb") as handle:
-                data = pickle.load(handle)
+        cached = load_splits(cache_file)
+        if cached is not None:
+            splits, stats = cached
+            data = PreparedData(**splits, stats=stats)
             log.info(
                 "data %s: %d train / %d val / %d test examples (tokenized earlier: %s)",
                 cfg["name"],
@@ -63,8 +65,8 @@ def prepare_data(
             return data
     data = _prepare(cfg, tokenizer, template, seed)
     if cache_file is not None:
-        with atomic_path(cache_file) as partial, partial.open("wb") as handle:
-            pickle.dump(data, handle)
+        splits = {"train": data.train, "val": data.val, "test": data.test}
+        save_splits(cache_file, splits, data.stats)
     return data
 
 
