@@ -128,6 +128,9 @@ def load_run(run_dir: Path, name: str | None = None) -> RunRecord:
     summary, summary_error = read_summary(run_dir)
     curve, last_train_loss = read_metrics_csv(run_dir / "csv" / "metrics.csv")
     status = summary.get("status") or "failed"
+    error = summary.get("error") or summary_error
+    if status == "running" and not still_running(summary):
+        status, error = "interrupted", interrupted_note(run_dir, summary)
     final_val = _finite(summary.get("final_val_loss"))
     if final_val is None and curve:
         final_val = curve[-1][1]
@@ -149,13 +152,42 @@ def load_run(run_dir: Path, name: str | None = None) -> RunRecord:
         wall_time_s=_finite(summary.get("wall_time_s")),
         peak_rss_mb=_finite(summary.get("peak_rss_mb")),
         global_step=_finite(summary.get("global_step")),
-        error=summary.get("error") or summary_error,
+        error=error,
         eval=flat_metrics(summary.get("eval")),
         val_curve=curve,
         config=_read_yaml(run_dir / "config.yaml") or {},
         choices=_lookup(_read_yaml(run_dir / ".hydra" / "hydra.yaml"), "hydra.runtime.choices")
         or {},
     )
+
+
+def still_running(summary: dict[str, Any]) -> bool:
+    """Whether the process that wrote a `running` summary is alive (True when it cannot tell:
+    another host, or no pid recorded)."""
+    import os
+    import socket
+
+    pid, host = summary.get("pid"), summary.get("host")
+    if not isinstance(pid, int) or host != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def interrupted_note(run_dir: Path, summary: dict[str, Any]) -> str:
+    """What a user can do with a run whose process died without finishing its record."""
+    checkpoint = summary.get("last_checkpoint")
+    if checkpoint and Path(checkpoint).is_file():
+        return (
+            f"interrupted at step {summary.get('checkpoint_step')}, resumable: "
+            f"python train.py resume={run_dir}"
+        )
+    return "interrupted before its first checkpoint (nothing to resume; run it again)"
 
 
 def load_runs(run_dirs: list[Path]) -> list[RunRecord]:

@@ -68,18 +68,36 @@ class ResumableCheckpoint(ModelCheckpoint):
     """`last.ckpt` every N steps and when a run crashes, except when it diverged: a checkpoint
     of NaN weights would only make `resume=` continue from a broken state."""
 
+    # Called with (step, path) after each checkpoint is written (the run record's progress).
+    after_save = None
+
     def on_exception(self, trainer, pl_module, exception: BaseException) -> None:
         if isinstance(exception, FloatingPointError):
             return
         super().on_exception(trainer, pl_module, exception)
+
+    def _save_checkpoint(self, trainer, filepath: str) -> None:
+        super()._save_checkpoint(trainer, filepath)
+        if self.after_save is not None and trainer.is_global_zero:
+            self.after_save(trainer.global_step, filepath)
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
     """Writes each checkpoint to a temp file and renames it, so a crash never leaves half a file."""
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path, storage_options=None) -> None:
+        remove_partials(Path(path))  # what a save killed midway left behind
         with atomic_path(path) as partial:
             torch.save(checkpoint, partial)
+
+
+def remove_partials(target: Path) -> list[Path]:
+    """Delete the temp files an interrupted atomic write of `target` left (.<name>.*.partial)."""
+    removed = []
+    for leftover in target.parent.glob(f".{target.name}.*.partial"):
+        leftover.unlink(missing_ok=True)
+        removed.append(leftover)
+    return removed
 
 
 class FinalReport(L.Callback):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -28,20 +31,36 @@ class RunRecord:
         self.data: dict[str, Any] = {
             "status": "running",
             "run_dir": str(run_dir),
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "git": git_commit(root_dir),
         }
         self.trainer = None
         self.module = None
         self.loggers: list = []
 
+    def write_running(self) -> None:
+        """summary.json at the start (status running, pid, host), so a run killed before it
+        ends is visible as such (`dsft compare`: interrupted)."""
+        self._write()
+
+    def checkpointed(self, step: int, path: str) -> None:
+        """Called after each checkpoint: the record says how far a resume would start from."""
+        self.data.update(global_step=step, last_checkpoint=str(path), checkpoint_step=step)
+        self._write()
+
+    def _write(self) -> None:
+        from dsft.atomic import write_json_atomic
+
+        if not is_ddp_worker():
+            write_json_atomic(self.run_dir / "summary.json", self.data)
+
     def finish(self) -> None:
         """Write summary.json (rank 0) and close every logger (wandb.finish), whatever
         happened."""
-        from dsft.atomic import write_json_atomic
-
         self.data.update(self._measures())
-        if not is_ddp_worker():
-            write_json_atomic(self.run_dir / "summary.json", self.data)
+        self._write()
         completed = self.data["status"] == "completed"
         final = {f"final/{k}": self.data[k] for k in FINAL_METRICS if self.data.get(k) is not None}
         for logger in self.loggers:

@@ -117,11 +117,13 @@ def train(
     from dsft.data.reading import DataError
     from dsft.models.loading import load_model_tokenizer, resolve_model_source
     from dsft.training import builders
+    from dsft.training.callbacks import ResumableCheckpoint
 
     write_config(cfg, run_dir)
     plain = plain_config(cfg)
     now = time.time()
     record = RunRecord(run_dir, job_started or now, entered or now, cfg.paths.root_dir)
+    record.write_running()
     try:
         L.seed_everything(cfg.seed, workers=True, verbose=False)
         source = resolve_model_source(plain["model"], cfg.paths.cache_dir)
@@ -129,12 +131,16 @@ def train(
         try:
             datamodule = builders.build_datamodule(plain, tokenizer, cfg.seed, cfg.paths.cache_dir)
         except DataError as err:
+            record.data.update(status="failed", error=f"DataError: {err}")
             _refuse(err, run_dir, "Invalid data")
         record.data["data"] = datamodule.stats
         record.module = module = builders.build_module(plain, source, datamodule)
         callbacks = builders.build_callbacks(plain, record.started)
         record.loggers = builders.build_loggers(plain)
         record.trainer = trainer = builders.build_trainer(plain, callbacks, record.loggers)
+        checkpoint = builders.find_callback(trainer, ResumableCheckpoint)
+        if checkpoint is not None:
+            checkpoint.after_save = record.checkpointed
         val_loss = fit_and_evaluate(cfg, plain, record, trainer, module, datamodule)
         saved = save_result(trainer, module, run_dir, tokenizer)
         if plain.get("eval") and trainer.is_global_zero:
@@ -145,7 +151,8 @@ def train(
                 callback.on_run_saved(trainer, record.data, saved, plain)
         return objective_value(record.data, plain["train"]["objective"])
     except BaseException as err:
-        record.data.update(status="failed", error=f"{type(err).__name__}: {err}")
+        record.data["status"] = "failed"
+        record.data.setdefault("error", f"{type(err).__name__}: {err}")  # the first cause
         raise
     finally:
         if record.module is not None:
@@ -160,6 +167,10 @@ def fit_and_evaluate(cfg, plain, record: RunRecord, trainer, module, datamodule)
     record.data["init_from"] = plain["adapter"].get("init_from")
     ckpt_path = resolve_resume_checkpoint(cfg.resume) if cfg.resume else None
     record.data["resumed_from"] = str(ckpt_path) if ckpt_path else None
+    if ckpt_path is not None:
+        from dsft.training.callbacks import remove_partials
+
+        remove_partials(Path(ckpt_path))  # a save killed midway in the resumed run
     if ckpt_path is None and plain["train"]["initial_validation"]:
         # The starting point, so every run shows how far training moved the val loss.
         trainer.validate(module, datamodule=datamodule, verbose=False)
