@@ -47,7 +47,7 @@ def test_every_file_type_with_column_mapping(tmp_path, name):
 
 def test_a_folder_reads_every_file_in_it(tmp_path):
     rows, where = read_source_rows(str(write_all_formats(tmp_path / "data")))
-    assert len(rows) == 8 and where[0].endswith("a.jsonl:row 1")
+    assert len(rows) == 8 and where[0].endswith("a.jsonl:1")
 
 
 def test_saved_hf_dataset_dir(tmp_path):

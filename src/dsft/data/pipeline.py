@@ -18,7 +18,7 @@ from dsft.data.packing import pack_examples
 from dsft.data.reading import DataError
 from dsft.data.sources import check_columns, read_source_rows, to_conversations
 from dsft.data.split import split_three_ways
-from dsft.data.tokenize import TokenizedExample, tokenize_conversations
+from dsft.data.tokenize import IGNORE_INDEX, TokenizedExample, tokenize_conversations
 from dsft.models.chat_templates import ChatTemplate
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def prepare_data(
             / f"{cache_key(cfg, tokenizer, template, seed)}{SUFFIX}"
         )
         cached = load_splits(cache_file)
-        if cached is not None:
+        if cached is not None and cached[0]["train"]:  # (an empty one: prepare, and say why)
             splits, stats = cached
             data = PreparedData(**splits, stats=stats)
             log.info(
@@ -102,14 +102,20 @@ def _prepare(cfg: dict[str, Any], tokenizer, template: ChatTemplate, seed: int) 
     train, val, test = _split_and_mix(cfg, pools, stats, seed)
     splits = {"train": [(None, train)], "val": val, "test": test}
     tokenized = _tokenize_splits(cfg, splits, tokenizer, template, stats)
+    truncated = {k: v["truncated"] for k, v in stats["truncated_in_tokenization"].items()}
+    cut = sum(v["answer_tokens_cut"] for v in stats["truncated_in_tokenization"].values())
     log.info(
-        "data %s: %d train / %d val / %d test examples%s (dropped in tokenization: %s)",
+        "data %s: %d train / %d val / %d test examples%s (dropped in tokenization: %s; cut at "
+        "max_length %d: %s, %d answer tokens lost)",
         cfg["name"],
         len(tokenized["train"]),
         len(tokenized["val"]),
         len(tokenized["test"]),
         f", packed from {stats['packed']['examples']}" if "packed" in stats else "",
         stats["dropped_in_tokenization"],
+        cfg["max_length"],
+        truncated,
+        cut,
     )
     return PreparedData(tokenized["train"], tokenized["val"], tokenized["test"], stats)
 
@@ -191,14 +197,18 @@ def _tokenize_splits(cfg, splits: dict[str, list], tokenizer, template, stats) -
     )
     tokenized = {}
     for split, groups in splits.items():
-        tokenized[split], dropped = [], 0
+        tokenized[split], dropped, report = [], 0, {"truncated": 0, "answer_tokens_cut": 0}
         for source, conversations in groups:
-            examples, n = tokenize_conversations(conversations, **kwargs)
+            examples, n = tokenize_conversations(conversations, **kwargs, report=report)
             for example in examples:
                 example.source = source
             tokenized[split] += examples
             dropped += n
         stats.setdefault("dropped_in_tokenization", {})[split] = dropped
+        stats.setdefault("truncated_in_tokenization", {})[split] = report
+    if not tokenized["train"]:
+        conversations = [c for _, group in splits["train"] for c in group]
+        raise DataError(_nothing_fits(cfg, conversations, kwargs))
     if cfg.get("packing"):
         before = len(tokenized["train"])
         tokenized["train"] = pack_examples(tokenized["train"], cfg["max_length"])
@@ -207,6 +217,26 @@ def _tokenize_splits(cfg, splits: dict[str, list], tokenizer, template, stats) -
     for split in ("val", "test"):
         tokenized[split].sort(key=lambda e: len(e.input_ids))
     return tokenized
+
+
+def _nothing_fits(cfg, conversations: list, kwargs: dict) -> str:
+    """Why no training example survived tokenization: the lengths against data.max_length."""
+    whole = dict(kwargs, max_length=1 << 30, truncation="right")
+    examples, _ = tokenize_conversations(conversations[:500], **whole)
+    prompts = sorted(
+        next((i for i, t in enumerate(e.labels) if t != IGNORE_INDEX), len(e.labels))
+        for e in examples
+    )
+    lengths = sorted(len(e.input_ids) for e in examples)
+    if not prompts:
+        return f"data {cfg['name']}: no training example has an answer to learn from."
+    p90 = lengths[int(0.9 * (len(lengths) - 1))]
+    return (
+        f"data.max_length={cfg['max_length']}: every training example was dropped, because no "
+        f"answer starts within {cfg['max_length']} tokens (prompts are {prompts[0]} to "
+        f"{prompts[-1]} tokens, whole examples {lengths[0]} to {lengths[-1]}). Raise "
+        f"data.max_length, e.g. data.max_length={p90} keeps 90% of the examples whole."
+    )
 
 
 def _read_source(source: dict[str, Any], cfg: dict[str, Any], name: str):

@@ -17,12 +17,13 @@ Every error names the file and row (or line) and says what to do.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from dsft.data.reading import DataError, read_jsonl
+from dsft.data.reading import DataError, read_jsonl_lines, read_text
 from dsft.models.chat_templates import Message
 
 FORMATS = ("auto", "alpaca", "conversations", "text")
@@ -62,12 +63,13 @@ def read_source_rows(path: str, split: str = "train") -> tuple[list[dict[str, An
 def read_file_rows(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """Rows of one file, each with its location (file:line or file:row) for error messages."""
     suffix = path.suffix.lower()
-    if suffix == ".jsonl":
-        rows = read_jsonl(path)
-    elif suffix == ".json":
+    if suffix == ".jsonl":  # located by file line (blank lines count)
+        lines = read_jsonl_lines(path)
+        return [row for _, row in lines], [f"{path}:{line}" for line, _ in lines]
+    if suffix == ".csv":
+        return _csv_rows(path)
+    if suffix == ".json":
         rows = _json_rows(path)
-    elif suffix == ".csv":
-        rows = _csv_rows(path)
     elif suffix == ".parquet":
         rows = _parquet_rows(path)
     else:
@@ -77,9 +79,7 @@ def read_file_rows(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
 
 def _json_rows(path: Path) -> list[dict[str, Any]]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as err:
-        raise DataError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start}).") from None
+        data = json.loads(read_text(path))
     except json.JSONDecodeError as err:
         raise DataError(f"{path}:{err.lineno}: malformed JSON ({err.msg}).") from None
     if isinstance(data, dict) and isinstance(data.get("data"), list):
@@ -89,12 +89,15 @@ def _json_rows(path: Path) -> list[dict[str, Any]]:
     return data
 
 
-def _csv_rows(path: Path) -> list[dict[str, Any]]:
+def _csv_rows(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """Rows of a CSV file, each located by the file line it ends on (quoted newlines count)."""
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    rows, where = [], []
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            return list(csv.DictReader(handle))
-    except UnicodeDecodeError as err:
-        raise DataError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start}).") from None
+        for row in reader:
+            rows.append(row)
+            where.append(f"{path}:{reader.line_num}")
+        return rows, where
     except csv.Error as err:
         raise DataError(f"{path}: malformed CSV ({err}).") from None
 

@@ -31,6 +31,7 @@ def tokenize_conversations(
     loss_on_prompt: bool = False,
     truncation: str = "right",
     last_turn_only: bool = False,
+    report: dict[str, int] | None = None,
 ) -> tuple[list[TokenizedExample], int]:
     """Tokenize every conversation; returns (examples, number dropped for having no loss tokens).
 
@@ -40,6 +41,8 @@ def tokenize_conversations(
     longer than `max_length` are cut at the end (`truncation="right"`) or skipped (`"drop"`);
     both count as dropped when no answer is left.
     `last_turn_only` trains only the final assistant turn of multi-turn conversations.
+    `report`, when given, gets `truncated` (examples cut at max_length and kept) and
+    `answer_tokens_cut` (the trained tokens those cuts lost) added to it.
     """
     if not conversations:
         return [], 0
@@ -64,11 +67,16 @@ def tokenize_conversations(
         if len(input_ids) > max_length and truncation == "drop":
             dropped += 1
             continue
+        truncated = len(input_ids) > max_length
+        cut = sum(label != IGNORE_INDEX for label in labels[max_length:])
         input_ids, labels = input_ids[:max_length], labels[:max_length]
         # Position 0 is never predicted, so an example needs a loss token after it.
         if all(label == IGNORE_INDEX for label in labels[1:]):
             dropped += 1
             continue
+        if report is not None and truncated:
+            report["truncated"] = report.get("truncated", 0) + 1
+            report["answer_tokens_cut"] = report.get("answer_tokens_cut", 0) + cut
         examples.append(TokenizedExample(input_ids, labels))
     return examples, dropped
 

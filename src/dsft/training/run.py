@@ -19,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from dsft.config.errors import ConfigError
 from dsft.config.rules.common import in_multirun
+from dsft.config.rules.hardware import check_machine
 from dsft.config.validate import resolve_resume_checkpoint, validate
 from dsft.training.clock import job_start_time
 from dsft.training.hydra_callbacks import RUN_MARKERS, is_ddp_worker
@@ -34,6 +35,7 @@ def run(cfg: DictConfig) -> float:
     run_dir = Path(cfg.paths.output_dir)
     try:
         validate(cfg)
+        check_machine(cfg.hardware)
         if not is_ddp_worker():
             ensure_fresh_run_dir(run_dir)
         stages = None

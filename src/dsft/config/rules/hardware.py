@@ -33,3 +33,27 @@ def validate_hardware(hardware: DictConfig, strategy: DictConfig) -> None:
             "strategy",
             "ddp_spawn trains in child processes and loses the trained adapter; use ddp.",
         )
+
+
+def check_machine(hardware: DictConfig) -> None:
+    """Refuse a GPU preset on a machine torch sees no (or too few) GPUs on, before the data
+    and the model load. Separate from `validate_hardware`: a config for a GPU machine is valid
+    anywhere (`--cfg job`, CI), it only cannot train here."""
+    if hardware.accelerator not in ("gpu", "cuda"):
+        return
+    import torch
+
+    found = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if found == 0:
+        raise ConfigError(
+            "hardware.accelerator",
+            f"hardware={hardware.name} trains on a GPU, and torch sees none on this machine "
+            f"(torch {torch.__version__}, CUDA {torch.version.cuda or 'not in this build'}). "
+            "Use hardware=cpu here, or install the CUDA build of torch on a GPU machine.",
+        )
+    if hardware.devices > found:
+        raise ConfigError(
+            "hardware.devices",
+            f"{hardware.devices} GPUs asked for, {found} visible here. Use hardware.devices="
+            f"{found} (or check CUDA_VISIBLE_DEVICES).",
+        )
