@@ -105,3 +105,30 @@ def test_two_sources_with_the_same_file_name(tmp_path):
     b = write_rows(tmp_path / "y" / "train.jsonl", 40, "beta")
     data = prepare_data(data_cfg({"path": a}, {"path": b}), TOK, TEMPLATE)
     assert set(data.stats["weights"]) == {"train.jsonl", "train.jsonl#1"}
+
+
+def test_two_sources_at_default_weights_train_on_every_row_once(tmp_path):
+    a = write_rows(tmp_path / "a.jsonl", 120, "alpha")
+    b = write_rows(tmp_path / "b.jsonl", 30, "beta")
+    data = prepare_data(data_cfg({"path": a}, {"path": b}), TOK, TEMPLATE)
+    ids = [tuple(e.input_ids) for e in data.train]
+    assert len(ids) == len(set(ids)) == data.stats["split"]["train"]  # no row twice
+    held_out = data.stats["split"]["val"] + data.stats["split"]["test"]
+    assert len(ids) + held_out == 150  # and none left out
+    assert data.stats["mixing"] == "every row once"
+
+
+def test_a_weighted_mix_reports_what_it_used_repeated_and_left_out(tmp_path, caplog):
+    import logging
+
+    a = write_rows(tmp_path / "a.jsonl", 120, "alpha")
+    b = write_rows(tmp_path / "b.jsonl", 30, "beta")
+    cfg = data_cfg({"path": a}, {"path": b}, mix_size=100, domain_weight=0.5)
+    with caplog.at_level(logging.INFO, logger="dsft.data.pipeline"):
+        data = prepare_data(cfg, TOK, TEMPLATE)
+    used = data.stats["mixing"]
+    assert sum(u["used"] + u["repeated"] for u in used.values()) == 100
+    a_use, b_use = used["a.jsonl"], used["b.jsonl"]
+    assert a_use["left_out"] > 0 and b_use["repeated"] > 0  # 50/50 of 120 vs 30 rows
+    assert a_use["used"] + a_use["left_out"] == a_use["rows"]
+    assert "rows left out" in caplog.text

@@ -74,6 +74,7 @@ class SourceConfig:
     # conversations or text.
     format: SourceFormat = SourceFormat["auto"]
     # Share of the sampled training examples that come from this source (relative to the others).
+    # All sources at equal weights, no mix_size and no domain_weight: every row once, no sampling.
     weight: float = 1.0
     # Our field -> the column that holds it, e.g. {instruction: question, output: answer}.
     columns: dict[str, str] = field(default_factory=dict)

@@ -13,7 +13,7 @@ from typing import Any
 
 from dsft.data.cache import SUFFIX, load_splits, save_splits
 from dsft.data.cleaning import clean
-from dsft.data.mixing import mix, normalized_weights
+from dsft.data.mixing import concatenate, mix_with_usage, normalized_weights
 from dsft.data.packing import pack_examples
 from dsft.data.reading import DataError
 from dsft.data.sources import check_columns, read_source_rows, to_conversations
@@ -166,11 +166,27 @@ def _split_and_mix(cfg: dict[str, Any], pools: list[list], stats: dict[str, Any]
         share = cfg["domain_weight"]
         weights = [share] + [(1 - share) * w / rest for w in weights[1:]]
     stats["weights"] = dict(zip(names, weights, strict=True))
+    weighted = cfg.get("mix_size") or len(set(weights)) > 1  # domain_weight makes them unequal
     if len(train_pools) == 1 and not cfg.get("mix_size"):
         train = train_pools[0]
+    elif not weighted:  # equal weights, no size: every row once, nothing silently left out
+        train = concatenate(train_pools, seed)
+        stats["mixing"] = "every row once"
     else:
         size = cfg.get("mix_size") or sum(len(p) for p in train_pools)
-        train = mix(train_pools, weights, size, seed)
+        train, used = mix_with_usage(train_pools, weights, size, seed)
+        stats["mixing"] = dict(zip(names, used, strict=True))
+        for name, use in stats["mixing"].items():
+            log.info(
+                "data %s: source %s: %d of its %d train rows used, %d draws repeated a row, "
+                "%d rows left out",
+                cfg["name"],
+                name,
+                use["used"],
+                use["rows"],
+                use["repeated"],
+                use["left_out"],
+            )
     stats["split"] = {
         "train": len(train),
         "val": sum(len(group) for _, group in val),
