@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 
 from dsft.data.collate import PadCollator
 from dsft.data.pipeline import prepare_data
-from dsft.data.sampling import LengthGroupedBatchSampler
+from dsft.data.sampling import LengthGroupedBatchSampler, ShuffledBatchSampler
 from dsft.data.tokenize import IGNORE_INDEX, TokenizedExample
 from dsft.models.chat_templates import get_template
 
@@ -43,6 +43,7 @@ class InstructionDataModule(L.LightningDataModule):
         self.stats: dict[str, Any] = {}
         self.loss_tokens_per_batch = 0.0  # mean answer tokens per training batch
         self.collate = PadCollator(tokenizer.pad_token_id, packed=bool(data.get("packing")))
+        self._resume: tuple[int, int] | None = None  # (epoch, batches done) from a checkpoint
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_examples:
@@ -56,24 +57,49 @@ class InstructionDataModule(L.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         workers = self.cfg.get("num_workers", 0)
-        if self.cfg.get("group_by_length", False):
-            sampler = LengthGroupedBatchSampler(
-                [len(e.input_ids) for e in self.train_examples], self.micro_batch_size, self.seed
-            )
+        # Its own generator: the loader's base seed must not draw from the global RNG, which a
+        # resumed run restores for dropout (see dsft.training.resume).
+        generator = torch.Generator().manual_seed(self.seed)
+        distributed = self.trainer is not None and self.trainer.world_size > 1
+        if distributed and not self.cfg.get("group_by_length", False):
+            # DDP: Lightning shards a plain shuffled loader (DistributedSampler); not resumable
+            # mid-epoch.
             return DataLoader(
                 self.train_examples,
-                batch_sampler=sampler,
+                batch_size=self.micro_batch_size,
+                shuffle=True,
+                generator=generator,
                 collate_fn=self.collate,
                 num_workers=workers,
             )
+        if self.cfg.get("group_by_length", False):
+            lengths = [len(e.input_ids) for e in self.train_examples]
+            sampler = LengthGroupedBatchSampler(lengths, self.micro_batch_size, self.seed)
+        else:
+            sampler = ShuffledBatchSampler(
+                len(self.train_examples), self.micro_batch_size, self.seed
+            )
+        if self._resume is not None:
+            sampler.resume_at(*self._resume)
+            self._resume = None
         return DataLoader(
             self.train_examples,
-            batch_size=self.micro_batch_size,
-            shuffle=True,
-            generator=torch.Generator().manual_seed(self.seed),
+            batch_sampler=sampler,
             collate_fn=self.collate,
             num_workers=workers,
+            generator=generator,
         )
+
+    def state_dict(self) -> dict[str, Any]:
+        """Where training is in its epoch, for a resume that continues with the next batch."""
+        if self.trainer is None:
+            return {}
+        progress = self.trainer.fit_loop.epoch_loop.batch_progress.current
+        return {"epoch": self.trainer.current_epoch, "batches_done": progress.processed}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state:
+            self._resume = (int(state["epoch"]), int(state["batches_done"]))
 
     def val_dataloader(self) -> DataLoader:
         return self._eval_loader(self.val_examples)

@@ -1,4 +1,10 @@
-"""Length-grouped batching: batches of similar lengths, so little of a padded batch is padding."""
+"""Training batch orders fixed by (seed, epoch), resumable in the middle of an epoch.
+
+A resumed run must see exactly the batches the uninterrupted run would have seen next: the
+order of an epoch depends only on the seed and the epoch number (never on the global RNG), and
+`resume_at(epoch, batches)` makes the next pass over that epoch start after the batches
+already trained on.
+"""
 
 from __future__ import annotations
 
@@ -8,30 +14,63 @@ from collections.abc import Iterator
 from torch.utils.data import Sampler
 
 
-class LengthGroupedBatchSampler(Sampler[list[int]]):
+class EpochBatchSampler(Sampler[list[int]]):
+    """Batches of indices, reshuffled per epoch; subclasses say how an epoch's batches form."""
+
+    def __init__(self, n: int, batch_size: int, seed: int = 0):
+        self.n = n
+        self.batch_size = batch_size
+        self.seed = seed
+        self.epoch = 0
+        self._resume: tuple[int, int] | None = None
+
+    def set_epoch(self, epoch: int) -> None:  # Lightning calls it at each epoch's start
+        self.epoch = epoch
+
+    def resume_at(self, epoch: int, batches_done: int) -> None:
+        """Skip the first `batches_done` batches of `epoch` (once: the resumed pass)."""
+        self._resume = (epoch, batches_done)
+
+    def __len__(self) -> int:
+        return (self.n + self.batch_size - 1) // self.batch_size
+
+    def epoch_batches(self, rng: random.Random) -> list[list[int]]:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[list[int]]:
+        batches = self.epoch_batches(random.Random(self.seed * 100_003 + self.epoch))
+        if self._resume is not None and self._resume[0] == self.epoch:
+            batches = batches[self._resume[1] :]
+        self._resume = None
+        self.epoch += 1  # without Lightning: the next pass is the next epoch
+        return iter(batches)
+
+
+class ShuffledBatchSampler(EpochBatchSampler):
+    """Every example once per epoch, in a random order."""
+
+    def epoch_batches(self, rng: random.Random) -> list[list[int]]:
+        order = list(range(self.n))
+        rng.shuffle(order)
+        return [order[i : i + self.batch_size] for i in range(0, self.n, self.batch_size)]
+
+
+class LengthGroupedBatchSampler(EpochBatchSampler):
     """Shuffles, sorts by length inside windows of `window_batches` batches, shuffles the batches.
 
     Every example appears exactly once per epoch; the order changes with the epoch and the seed.
-    The window keeps batches random across the dataset while making each one nearly uniform.
+    The window keeps batches random across the dataset while making each one nearly uniform, so
+    little of a padded batch is padding.
     """
 
     def __init__(
         self, lengths: list[int], batch_size: int, seed: int = 0, window_batches: int = 64
     ):
+        super().__init__(len(lengths), batch_size, seed)
         self.lengths = lengths
-        self.batch_size = batch_size
-        self.seed = seed
         self.window = batch_size * window_batches
-        self.epoch = 0
 
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __len__(self) -> int:
-        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
-
-    def __iter__(self) -> Iterator[list[int]]:
-        rng = random.Random(self.seed * 100_003 + self.epoch)
+    def epoch_batches(self, rng: random.Random) -> list[list[int]]:
         order = list(range(len(self.lengths)))
         rng.shuffle(order)
         batches = []
@@ -41,5 +80,4 @@ class LengthGroupedBatchSampler(Sampler[list[int]]):
                 window[i : i + self.batch_size] for i in range(0, len(window), self.batch_size)
             ]
         rng.shuffle(batches)
-        self.epoch += 1
-        return iter(batches)
+        return batches

@@ -111,5 +111,6 @@ def load_model_tokenizer(model_cfg: dict[str, Any], source: str):
     tokenizer = load_tokenizer(
         model_cfg.get("tokenizer") or source, model_cfg.get("trust_remote_code", False)
     )
-    tokenizer.chat_template = jinja_chat_template(get_template(model_cfg["chat_template"]))
+    if model_cfg.get("chat_template"):
+        tokenizer.chat_template = jinja_chat_template(get_template(model_cfg["chat_template"]))
     return tokenizer

@@ -59,6 +59,19 @@ class TokenThroughput(L.Callback):
             mine = torch.tensor(float(self.tokens_seen), device=pl_module.device)
             self.tokens_seen = int(trainer.strategy.reduce(mine, reduce_op="sum").item())
 
+    def state_dict(self) -> dict[str, Any]:
+        """Counters a resumed run continues (tokens seen, training seconds, first-step time)."""
+        return {
+            "tokens_seen": self.tokens_seen,
+            "train_seconds": self.train_seconds,
+            "time_to_first_step": self.time_to_first_step,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.tokens_seen = int(state.get("tokens_seen", 0))
+        self.train_seconds = float(state.get("train_seconds", 0.0))
+        self.time_to_first_step = state.get("time_to_first_step")
+
     @property
     def tokens_per_second(self) -> float:
         return self.tokens_seen / self.train_seconds if self.train_seconds else 0.0

@@ -16,6 +16,7 @@ from dsft.adapters.registry import build_method
 from dsft.data.packing import block_causal_mask
 from dsft.models.loading import load_base_model
 from dsft.training.loss import selected_token_loss_sum
+from dsft.training.resume import restore_rng_states, rng_states
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +198,7 @@ class FineTuneModule(L.LightningModule):
         state = self.method.checkpoint_state(self.model)
         if state is not None:
             checkpoint["method_state"] = state
+        checkpoint["rng_states"] = rng_states()
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         # The model exists: configure_model runs before the checkpoint is restored.
@@ -204,3 +206,10 @@ class FineTuneModule(L.LightningModule):
         state = checkpoint.get("method_state", checkpoint.get(self.method.name))
         if state is not None:
             self.method.restore_state(self.model, state)
+        # Applied when training starts, after everything that loads and sets up has run.
+        self._rng_to_restore = checkpoint.get("rng_states")
+
+    def on_train_start(self) -> None:
+        if getattr(self, "_rng_to_restore", None) is not None:
+            restore_rng_states(self._rng_to_restore)
+            self._rng_to_restore = None

@@ -173,6 +173,8 @@ def fit_and_evaluate(cfg, plain, record: RunRecord, trainer, module, datamodule)
         from dsft.training.callbacks import remove_partials
 
         remove_partials(Path(ckpt_path))  # a save killed midway in the resumed run
+        earlier = _read_json(Path(ckpt_path).parent.parent / "summary.json")
+        record.data["initial_val_loss"] = earlier.get("initial_val_loss")  # the run's start
     if ckpt_path is None and plain["train"]["initial_validation"]:
         # The starting point, so every run shows how far training moved the val loss.
         trainer.validate(module, datamodule=datamodule, verbose=False)
@@ -187,6 +189,15 @@ def fit_and_evaluate(cfg, plain, record: RunRecord, trainer, module, datamodule)
         trainer.test(module, datamodule=datamodule, verbose=False)
         record.data["final_test_loss"] = _metric(trainer, "test/loss")
     return val_loss
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    import json
+
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def objective_value(data: dict[str, Any], objective: str) -> float:
