@@ -103,3 +103,30 @@ def test_kill_9_while_a_checkpoint_is_being_written(uninterrupted, tmp_path):
     assert (killed / "checkpoints" / "last.ckpt").is_file()  # the previous one is whole
     assert_resumes_exactly(killed, tmp_path / "resumed", uninterrupted)
     assert not list((killed / "checkpoints").glob(".last.ckpt.*.partial"))  # cleaned on resume
+
+
+def test_resume_takes_the_runs_own_config_and_refuses_what_changes_learning(
+    uninterrupted, tmp_path
+):
+    killed = tmp_path / "killed"
+    kill_run(killed, lambda d: checkpoint_step(d) >= 8)
+    # No overrides at all: the run's 24 steps, not the default 300.
+    resumed = tmp_path / "resumed"
+    assert_ok(run_train([f"resume={killed}"], resumed))
+    assert json.loads((resumed / "summary.json").read_text())["global_step"] == 24
+    assert final_val_loss(resumed) == final_val_loss(uninterrupted)
+    refused = run_train([f"resume={killed}", "adapter.r=8"], tmp_path / "changed")
+    assert refused.returncode == 2
+    assert "adapter.r: resume=" in refused.stderr and "adapter.r=16" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_resuming_a_finished_run_says_so_and_how_to_extend_it(uninterrupted, tmp_path):
+    proc = run_train([f"resume={uninterrupted}"], tmp_path / "again")
+    assert proc.returncode == 2
+    assert f"{uninterrupted} finished: it trained all 24 steps" in proc.stderr
+    assert "train.max_steps=48" in proc.stderr
+    extended = tmp_path / "extended"
+    assert_ok(run_train([f"resume={uninterrupted}", "train.max_steps=30"], extended))
+    summary = json.loads((extended / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["global_step"] == 30

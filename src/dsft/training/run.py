@@ -15,9 +15,11 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from dsft.config.errors import ConfigError
+from dsft.config.resume import resumed_config
 from dsft.config.rules.common import in_multirun
 from dsft.config.rules.hardware import check_machine
 from dsft.config.validate import resolve_resume_checkpoint, validate
@@ -34,6 +36,8 @@ def run(cfg: DictConfig) -> float:
     entered, job_started = time.time(), job_start_time()
     run_dir = Path(cfg.paths.output_dir)
     try:
+        if cfg.resume is not None and HydraConfig.initialized():
+            cfg = resumed_config(cfg)  # the run's own config, not the defaults
         validate(cfg)
         check_machine(cfg.hardware)
         if not is_ddp_worker():
