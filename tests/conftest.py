@@ -72,6 +72,17 @@ def run_train(args: list[str], run_dir: Path, timeout: int = 600, env: dict | No
     )
 
 
+def run_dsft(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Run the `dsft` command (python -m dsft.cli) in a subprocess from the repo root."""
+    return subprocess.run(
+        [sys.executable, "-m", "dsft.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def read_summary(run_dir: Path) -> dict:
     return json.loads((run_dir / "summary.json").read_text())
 

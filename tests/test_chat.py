@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 
 import pytest
@@ -12,21 +11,10 @@ import torch
 from dsft.chat import ChatSession, Sampling, _split_reasoning
 from dsft.models.chat_templates import Message
 from dsft.runs import load_run
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_dsft
 
 pytestmark = pytest.mark.slow
 TIMING = re.compile(r"(\d+) tokens, first after \d+ ms, [\d.]+ tokens/s; context (\d+) tokens")
-
-
-def dsft(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dsft.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        **kwargs,
-    )
 
 
 def greedy_text(run, question: str, n: int) -> str:
@@ -43,7 +31,7 @@ def greedy_text(run, question: str, n: int) -> str:
 def test_prompt_prints_the_greedy_answer_and_its_timing(finished_run, base):
     run_dir, _ = finished_run("deepseek_v3", "lora")
     args = ["chat", str(run_dir), "--prompt", "What is a dose?", "--temperature", "0"]
-    proc = dsft(*args, "--max-new-tokens", "12", *(["--base"] if base else []))
+    proc = run_dsft(*args, "--max-new-tokens", "12", *(["--base"] if base else []))
     assert proc.returncode == 0, proc.stderr[-3000:]
     run = load_run(run_dir, base=base)
     assert proc.stdout.strip() == greedy_text(run, "What is a dose?", 12).strip()
@@ -127,7 +115,7 @@ def test_bad_requests_are_clear_errors_before_loading(finished_run, tmp_path):
         ([str(run_dir), "--device", "cuda"], "no CUDA GPU is available here"),
     ]
     for args, message in cases:
-        proc = dsft("chat", *args, "--prompt", "Hi")
+        proc = run_dsft("chat", *args, "--prompt", "Hi")
         assert proc.returncode == 2, proc.stderr[-2000:]
         assert message in proc.stderr and "Traceback" not in proc.stderr
         assert "loading" not in proc.stderr  # refused before the model loads

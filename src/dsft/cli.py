@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_run_arguments(parser) -> None:
+    """The finished run a subcommand works on: its dir, and a stage of a multi-stage one."""
+    parser.add_argument("run", metavar="RUN_DIR", help="a finished run dir (outputs/runs/<run>)")
+    parser.add_argument("--stage", help="a stage of a multi-stage run (default: the last)")
+
+
 def _add_eval_parser(commands) -> None:
     evaluate = commands.add_parser(
         "eval",
@@ -76,9 +82,8 @@ def _add_eval_parser(commands) -> None:
             "eval.tasks.latency.repeats=5."
         ),
     )
-    evaluate.add_argument("run", metavar="RUN_DIR", help="a finished run dir (outputs/runs/<run>)")
+    _add_run_arguments(evaluate)
     evaluate.add_argument("overrides", nargs="*", metavar="KEY=VALUE", help="suite overrides")
-    evaluate.add_argument("--stage", help="a stage of a multi-stage run (default: the last)")
     evaluate.add_argument(
         "--overwrite", action="store_true", help="replace <suite>.json instead of adding -<n>"
     )
@@ -100,10 +105,9 @@ def _add_chat_parser(commands) -> None:
             "answer to stdout and its timing to stderr."
         ),
     )
-    chat.add_argument("run", metavar="RUN_DIR", help="a finished run dir (outputs/runs/<run>)")
+    _add_run_arguments(chat)
     chat.add_argument("--prompt", help="answer this one message and exit (scriptable)")
     chat.add_argument("--system", help="a system prompt")
-    chat.add_argument("--stage", help="a stage of a multi-stage run (default: the last)")
     chat.add_argument("--base", action="store_true", help="the run's base model, for comparison")
     chat.add_argument("--max-new-tokens", type=int, default=256, metavar="N", help="(default 256)")
     chat.add_argument(
@@ -137,7 +141,7 @@ def _add_export_parser(commands) -> None:
             + "; ".join(f"{name}: {text}" for name, text in FORMAT_HELP.items())
         ),
     )
-    export.add_argument("run", metavar="RUN_DIR", help="a finished run dir (outputs/runs/<run>)")
+    _add_run_arguments(export)
     export.add_argument(
         "--format",
         default="merged",
@@ -148,7 +152,6 @@ def _add_export_parser(commands) -> None:
         "--out", metavar="DIR", help="where the <format>/ dirs go (default <run>/export)"
     )
     export.add_argument("--overwrite", action="store_true", help="replace an existing export")
-    export.add_argument("--stage", help="a stage of a multi-stage run (default: the last)")
     export.add_argument("--device", default="cpu", help="where the model is merged and checked")
 
 

@@ -5,8 +5,6 @@ refused before anything is written."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +17,7 @@ from dsft.export.errors import ExportError, ExportFailed
 from dsft.models.chat_templates import Message
 from dsft.runs import load_run
 from tests.adapters.test_family_matrix import FAMILY_MODELS
-from tests.conftest import ROOT
+from tests.conftest import run_dsft
 
 pytestmark = pytest.mark.slow
 EXPORT_METHODS = ("lora", "qlora", "dora", "pissa", "freeze")
@@ -30,16 +28,6 @@ CONVERSATION = [
     Message("user", "And paracetamol?"),
     Message("assistant", "No."),
 ]
-
-
-def dsft(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dsft.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def record(folder: Path) -> dict:
@@ -89,7 +77,7 @@ def copy_run(run_dir: Path, to: Path) -> Path:
 
 def test_default_export_refuses_to_overwrite_and_replaces_only_when_told(finished_run, tmp_path):
     run_dir = copy_run(finished_run("llama", "lora")[0], tmp_path / "run")
-    proc = dsft("export", str(run_dir))
+    proc = run_dsft("export", str(run_dir))
     assert proc.returncode == 0, proc.stderr[-3000:]
     merged = run_dir / "export" / "merged"
     assert proc.stdout.strip() == str(merged)
@@ -101,12 +89,12 @@ def test_default_export_refuses_to_overwrite_and_replaces_only_when_told(finishe
     card = (merged / "README.md").read_text()
     assert "llama_tiny" in card and "final_val_loss" in card
 
-    again = dsft("export", str(run_dir))
+    again = run_dsft("export", str(run_dir))
     assert (
         again.returncode == 2 and "already there" in again.stderr and "--overwrite" in again.stderr
     )
     assert record(merged)["created"] == first["created"]
-    replaced = dsft("export", str(run_dir), "--overwrite")
+    replaced = run_dsft("export", str(run_dir), "--overwrite")
     assert replaced.returncode == 0, replaced.stderr[-3000:]
     assert sorted(p.name for p in (run_dir / "export").iterdir()) == ["merged"]  # no leftovers
 
@@ -168,7 +156,7 @@ def test_bad_requests_are_refused_before_loading(finished_run, tmp_path):
         export_run(v3, "adapter")
     with pytest.raises(ExportError, match="no CUDA GPU is available here"):
         export_run(run_dir, "merged", device="cuda")
-    proc = dsft("export", str(tmp_path / "nothing"))
+    proc = run_dsft("export", str(tmp_path / "nothing"))
     assert proc.returncode == 2 and "no run dir" in proc.stderr and "Traceback" not in proc.stderr
 
 
