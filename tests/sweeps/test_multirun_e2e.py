@@ -169,3 +169,17 @@ def test_time_to_first_step_counts_from_each_jobs_start(wandb_sweep):
     for job in jobs[1:]:
         summary = json.loads((job / "summary.json").read_text())
         assert 0 < summary["time_to_first_step_s"] <= summary["wall_time_s"] + 1.0, summary
+
+
+def test_a_sweep_into_an_existing_sweep_dir_is_refused_before_anything_is_written(tmp_path):
+    sweep_dir = tmp_path / "multirun"
+    assert_ok(multirun([*FAST, "train.max_steps=2", "adapter.r=4"], sweep_dir, tmp_path))
+    written = {
+        p: p.read_bytes()
+        for p in [sweep_dir / "multirun.yaml", *(sweep_dir / "0" / ".hydra").iterdir()]
+    }
+    again = multirun([*FAST, "train.max_steps=2", "adapter.r=8"], sweep_dir, tmp_path)
+    assert again.returncode == 2
+    assert f"hydra.sweep.dir: {sweep_dir} already holds a sweep" in again.stderr
+    assert all(p.read_bytes() == content for p, content in written.items())  # untouched
+    assert sorted(p.name for p in sweep_dir.iterdir()) == ["0", "multirun.yaml"]

@@ -36,8 +36,23 @@ def is_ddp_worker() -> bool:
 
 
 class ProtectExistingRuns(Callback):
-    """Refuse `hydra.run.dir=<a dir that holds a run>` before Hydra rewrites its .hydra/ files
-    and log: runs are never overwritten."""
+    """Refuse `hydra.run.dir=<a dir that holds a run>` (or a sweep dir that holds a sweep) before
+    Hydra rewrites its .hydra/ files, multirun.yaml and logs: runs are never overwritten."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        jobs = [d for d in sweep_dir.iterdir() if d.is_dir()] if sweep_dir.is_dir() else []
+        taken = [d.name for d in jobs if any((d / m).exists() for m in (*RUN_MARKERS, ".hydra"))]
+        if (sweep_dir / "multirun.yaml").exists() or taken:
+            found = ["multirun.yaml"] if (sweep_dir / "multirun.yaml").exists() else []
+            found += [f"job dir {name}" for name in sorted(taken)[:3]]
+            print(
+                f"Invalid config: hydra.sweep.dir: {sweep_dir} already holds a sweep "
+                f"({', '.join(found)}). Sweeps are never overwritten: drop the hydra.sweep.dir "
+                "override (each sweep gets a new dir) or pick a new dir.",
+                file=sys.stderr,
+            )
+            raise SystemExit(2)
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
         if is_ddp_worker():
