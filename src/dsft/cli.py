@@ -6,6 +6,7 @@
     dsft chat outputs/runs/<run>                         # chat, streamed, with the run's template
     dsft chat outputs/runs/<run> --prompt "Hi" --temperature 0   # one answer to stdout
     dsft export outputs/runs/<run> --format merged,onnx  # checked exports in <run>/export/
+    dsft rerun outputs/runs/<run>                        # train it again, same config and data
     dsft compare outputs/multirun/<time>                 # rank a sweep's jobs, plot them
     dsft compare outputs/runs/<a> outputs/runs/<b> --out cmp --metric tokens_per_s --descending
     dsft compare wandb:my-team/dsft/<group>              # a sweep's runs from W&B (online)
@@ -63,6 +64,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add_eval_parser(commands)
     _add_chat_parser(commands)
     _add_export_parser(commands)
+    rerun = commands.add_parser(
+        "rerun",
+        help="train a run again from the start, with its own config, into a new dir",
+        description=(
+            "Train a run again from the start with the config it recorded, into a new run dir "
+            "(python train.py rerun=RUN_DIR). Refused, naming the file, when a data file it read "
+            "has changed since (its sha256 is in summary.json), and naming the key when the "
+            "config files changed what it would learn. On CPU in fp32 the losses repeat bit for "
+            "bit."
+        ),
+    )
+    rerun.add_argument("run", metavar="RUN_DIR", help="the run to repeat (outputs/runs/<run>)")
+    rerun.add_argument(
+        "overrides",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="what may differ without changing what is learned: logger=..., hydra.run.dir=...",
+    )
     return parser
 
 
@@ -211,6 +230,24 @@ def _evaluate(parser, args) -> None:
         parser.exit(2, f"dsft eval: error: {err}\n")
 
 
+def _rerun(parser, args) -> int:
+    """python train.py rerun=RUN in the project the run was trained from."""
+    import subprocess
+    from pathlib import Path
+
+    import yaml
+
+    run = Path(args.run).expanduser().resolve()
+    try:
+        root = Path(yaml.safe_load((run / "config.yaml").read_text())["paths"]["root_dir"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        parser.exit(2, f"dsft rerun: error: {run} has no readable config.yaml: not a run dir.\n")
+    if not (root / "train.py").is_file():
+        parser.exit(2, f"dsft rerun: error: {root}/train.py (where the run was trained) is gone.\n")
+    command = [sys.executable, str(root / "train.py"), f"rerun={run}", *args.overrides]
+    return subprocess.call(command, cwd=root)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -220,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         _chat(parser, args)
     if args.command == "export":
         _export(parser, args)
+    if args.command == "rerun":
+        return _rerun(parser, args)
     if args.command == "compare":
         from dsft.tracking.compare import CompareError, compare
 

@@ -248,6 +248,9 @@ class DsftConfig:
     seed: int = 42
     # Path of an earlier run dir (or its .ckpt) to resume from; the new run gets its own dir.
     resume: str | None = None
+    # Path of an earlier run dir to train again from the start, with its own config, in a new dir
+    # (refused when a data file it read has changed since; `dsft rerun <run>`).
+    rerun: str | None = None
     model: ModelConfig = MISSING
     # The adapter method's own schema (dsft.adapters.methods), chosen by its YAML file.
     adapter: Any = MISSING

@@ -13,6 +13,7 @@ from typing import Any
 
 from dsft.data.cache import SUFFIX, load_splits, save_splits
 from dsft.data.cleaning import clean
+from dsft.data.fingerprint import fingerprint
 from dsft.data.mixing import concatenate, mix_with_usage, normalized_weights
 from dsft.data.packing import pack_examples
 from dsft.data.reading import DataError
@@ -23,8 +24,8 @@ from dsft.models.chat_templates import ChatTemplate
 
 log = logging.getLogger(__name__)
 # 2: val/test examples know their source; 3: prompts tokenized whole, R1 after <think>\n;
-# 4: arrays in safetensors instead of pickle
-CACHE_VERSION = 4
+# 4: arrays in safetensors instead of pickle; 5: keyed by file contents
+CACHE_VERSION = 5
 
 
 @dataclass
@@ -43,12 +44,13 @@ def prepare_data(
     cache_dir: str | Path | None = None,
 ) -> PreparedData:
     """Tokenized splits for a data config, from the cache when it has them."""
+    files = fingerprint(cfg)  # what the run reads, by content (summary.json: data.files)
     cache_file = None
     if cache_dir is not None and cfg.get("cache", True):
         cache_file = (
             Path(cache_dir).expanduser()
             / "data"
-            / f"{cache_key(cfg, tokenizer, template, seed)}{SUFFIX}"
+            / f"{cache_key(cfg, tokenizer, template, seed, files)}{SUFFIX}"
         )
         cached = load_splits(cache_file)
         if cached is not None and cached[0]["train"]:  # (an empty one: prepare, and say why)
@@ -62,29 +64,40 @@ def prepare_data(
                 len(data.test),
                 cache_file,
             )
-            return data
+            return _accounted(data, files)
     data = _prepare(cfg, tokenizer, template, seed)
     if cache_file is not None:
         splits = {"train": data.train, "val": data.val, "test": data.test}
-        save_splits(cache_file, splits, data.stats)
+        try:
+            save_splits(cache_file, splits, data.stats)
+        except OSError as err:  # the cache is optional: warn, and go on without it
+            log.warning(
+                "cannot write the data cache %s (%s): going on without it (the data is "
+                "prepared again next time). Make the dir writable, point DSFT_CACHE "
+                "(paths.cache_dir) elsewhere, or set data.cache=false.",
+                cache_file.parent,
+                err.strerror or err,
+            )
+    return _accounted(data, files)
+
+
+def _accounted(data: PreparedData, files: dict[str, str]) -> PreparedData:
+    """The stats with what was read (file -> sha256) and the examples per split."""
+    data.stats["files"] = files
+    data.stats["examples"] = {s: len(getattr(data, s)) for s in ("train", "val", "test")}
     return data
 
 
-def cache_key(cfg: dict[str, Any], tokenizer, template: ChatTemplate, seed: int) -> str:
-    """Changes whenever the data config, the files' contents, the tokenizer or the template do."""
-    files = []
-    for source in cfg["sources"]:
-        path = Path(source["path"]).expanduser()
-        paths = sorted(path.rglob("*")) if path.is_dir() else [path]
-        files += [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths if p.is_file()]
-    for split_path in (cfg.get("split_files") or {}).values():
-        p = Path(split_path).expanduser()
-        files.append((str(p), p.stat().st_size, p.stat().st_mtime_ns))
+def cache_key(
+    cfg: dict[str, Any], tokenizer, template: ChatTemplate, seed: int, files: dict[str, str]
+) -> str:
+    """Changes whenever the data config, the files' contents (`files`: path -> sha256), the
+    tokenizer or the template do; not when a file is only touched or copied back."""
     vocab = tokenizer.get_vocab()
     spec = {
         "version": CACHE_VERSION,
         "data": {k: v for k, v in cfg.items() if k not in ("num_workers", "cache", "name")},
-        "files": files,
+        "files": sorted(files.items()),
         "tokenizer": [
             tokenizer.name_or_path,
             len(vocab),

@@ -19,13 +19,14 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from dsft.config.errors import ConfigError
-from dsft.config.resume import resumed_config
+from dsft.config.resume import record_overrides, rerun_config, resumed_config
 from dsft.config.rules.common import in_multirun
 from dsft.config.rules.hardware import check_machine
 from dsft.config.validate import resolve_resume_checkpoint, validate
 from dsft.training.clock import job_start_time
 from dsft.training.hydra_callbacks import RUN_MARKERS, is_ddp_worker
 from dsft.training.record import RunRecord
+from dsft.training.write_errors import CheckpointWriteError
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,8 @@ def run(cfg: DictConfig) -> float:
     entered, job_started = time.time(), job_start_time()
     run_dir = Path(cfg.paths.output_dir)
     try:
-        if cfg.resume is not None and HydraConfig.initialized():
-            cfg = resumed_config(cfg)  # the run's own config, not the defaults
+        if HydraConfig.initialized() and (cfg.resume or cfg.rerun):
+            cfg = own_config(cfg)  # the earlier run's own config, not the defaults
         validate(cfg)
         check_machine(cfg.hardware)
         if not is_ddp_worker():
@@ -56,12 +57,28 @@ def run(cfg: DictConfig) -> float:
             write_config(cfg, run_dir)  # the experiment's; each stage writes its own
             return run_stages(stages, run_dir, train, job_started)
         return train(cfg, run_dir, job_started, entered)
+    except CheckpointWriteError as err:
+        if in_multirun():
+            raise
+        log.error("Run failed: %s", err)
+        print(f"Run failed: {err}", file=sys.stderr)
+        raise SystemExit(1) from None
     except Exception as err:
         if in_multirun():
             # Hydra keeps a failed job's exception until the sweep ends; drop the frames so
             # the failed job's model and data do not stay in memory for the other jobs.
             traceback.clear_frames(err.__traceback__)
         raise
+
+
+def own_config(cfg: DictConfig) -> DictConfig:
+    """For resume= or rerun=: the earlier run's config (checked), its overrides recorded."""
+    if cfg.resume and cfg.rerun:
+        raise ConfigError("rerun", "resume= continues a run, rerun= starts it again: pick one.")
+    cfg, overrides = resumed_config(cfg) if cfg.resume else rerun_config(cfg)
+    if not is_ddp_worker():
+        record_overrides(overrides)
+    return cfg
 
 
 def _refuse(err: Exception, run_dir: Path, what: str) -> None:
@@ -171,6 +188,7 @@ def fit_and_evaluate(cfg, plain, record: RunRecord, trainer, module, datamodule)
     for logger in trainer.loggers:
         logger.log_hyperparams(plain)
     record.data["init_from"] = plain["adapter"].get("init_from")
+    record.data["rerun_of"] = plain.get("rerun")
     ckpt_path = resolve_resume_checkpoint(cfg.resume) if cfg.resume else None
     record.data["resumed_from"] = str(ckpt_path) if ckpt_path else None
     if ckpt_path is not None:
