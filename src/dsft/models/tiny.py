@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,8 @@ from transformers import AutoConfig, AutoModelForCausalLM
 
 from dsft.atomic import atomic_path
 from dsft.models.tokenizer import BUNDLED_DEEPSEEK, load_tokenizer
+
+log = logging.getLogger(__name__)
 
 
 def tiny_model_dir(
@@ -44,9 +48,31 @@ def ensure_tiny_model(
     dtype: str = "float32",
 ) -> Path:
     """Build and save the tiny model (and its tokenizer) unless the cache already holds it."""
-    target = tiny_model_dir(cache_dir, name, family, dict(config, _dtype=dtype), seed)
+    spec = dict(config, _dtype=dtype)
+    target = tiny_model_dir(cache_dir, name, family, spec, seed)
     if (target / "config.json").is_file():
         return target
+    try:
+        return _build(target, family, config, seed, tokenizer, dtype)
+    except OSError as err:
+        if (target / "config.json").is_file():  # another job got there first: use its copy
+            return target
+        # The cache is optional: an unwritable one costs a rebuild, never the run.
+        elsewhere = Path(tempfile.gettempdir()) / "dsft-cache"
+        fallback = tiny_model_dir(elsewhere, name, family, spec, seed)
+        log.warning(
+            "cannot write the model cache %s (%s): building the tiny model in %s instead. Make "
+            "the cache dir writable, or point DSFT_CACHE (paths.cache_dir) elsewhere.",
+            target.parent,
+            err.strerror or err,
+            fallback,
+        )
+        if (fallback / "config.json").is_file():
+            return fallback
+        return _build(fallback, family, config, seed, tokenizer, dtype)
+
+
+def _build(target: Path, family: str, config: dict, seed: int, tokenizer, dtype: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     model_config = AutoConfig.for_model(family, **config)
     # A private RNG: building the model must not change the run's random state, or a run's
@@ -55,12 +81,8 @@ def ensure_tiny_model(
         torch.manual_seed(seed)
         model = AutoModelForCausalLM.from_config(model_config, dtype=getattr(torch, dtype))
     # Written to a temp dir and renamed, so parallel jobs never see a half-written model.
-    try:
-        with atomic_path(target, directory=True) as staging:
-            model.save_pretrained(staging)
-            if tokenizer is not None:
-                load_tokenizer(tokenizer).save_pretrained(staging)
-    except OSError:
-        if not (target / "config.json").is_file():  # another job got there first: use its copy
-            raise
+    with atomic_path(target, directory=True) as staging:
+        model.save_pretrained(staging)
+        if tokenizer is not None:
+            load_tokenizer(tokenizer).save_pretrained(staging)
     return target

@@ -85,8 +85,10 @@ class ResumableCheckpoint(ModelCheckpoint):
     after_save = None
 
     def on_exception(self, trainer, pl_module, exception: BaseException) -> None:
-        if isinstance(exception, FloatingPointError):
-            return
+        from dsft.training.write_errors import CheckpointWriteError
+
+        if isinstance(exception, (FloatingPointError, CheckpointWriteError)):
+            return  # diverged weights, or a save that just failed: keep the last good one
         super().on_exception(trainer, pl_module, exception)
 
     def _save_checkpoint(self, trainer, filepath: str) -> None:
@@ -99,9 +101,19 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     """Writes each checkpoint to a temp file and renames it, so a crash never leaves half a file."""
 
     def save_checkpoint(self, checkpoint: dict[str, Any], path, storage_options=None) -> None:
-        remove_partials(Path(path))  # what a save killed midway left behind
-        with atomic_path(path) as partial:
-            torch.save(checkpoint, partial)
+        from dsft.training.write_errors import checkpoint_failure
+
+        path = Path(path)
+        remove_partials(path)  # what a save killed midway left behind
+        written = 0
+        try:
+            with atomic_path(path) as partial:
+                try:
+                    torch.save(checkpoint, partial)
+                finally:
+                    written = partial.stat().st_size if partial.exists() else 0
+        except (OSError, RuntimeError) as err:  # a full disk, a dir made read-only
+            raise checkpoint_failure(err, path, written) from None
 
 
 def remove_partials(target: Path) -> list[Path]:

@@ -41,6 +41,7 @@ class ProtectExistingRuns(Callback):
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
+        _refuse_unwritable(sweep_dir, "hydra.sweep.dir")
         jobs = [d for d in sweep_dir.iterdir() if d.is_dir()] if sweep_dir.is_dir() else []
         taken = [d.name for d in jobs if any((d / m).exists() for m in (*RUN_MARKERS, ".hydra"))]
         if (sweep_dir / "multirun.yaml").exists() or taken:
@@ -58,6 +59,7 @@ class ProtectExistingRuns(Callback):
         if is_ddp_worker():
             return
         run_dir = Path(config.hydra.run.dir)
+        _refuse_unwritable(run_dir, "hydra.run.dir")
         taken = [name for name in RUN_MARKERS if (run_dir / name).exists()]
         if taken:
             print(
@@ -68,3 +70,29 @@ class ProtectExistingRuns(Callback):
                 file=sys.stderr,
             )
             raise SystemExit(2)
+
+
+def _refuse_unwritable(target: Path, key: str) -> None:
+    """Exit 2 naming `target` when it (or the dir it would be made in) cannot be written."""
+    existing = target
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    problem = writable_problem(existing)
+    if problem:
+        print(
+            f"Invalid config: {key}: cannot write {target} ({existing}: {problem}). Make it "
+            f"writable, or send the run elsewhere: {key}=<a writable dir>.",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+
+
+def writable_problem(folder: Path) -> str | None:
+    """Why files cannot be created in `folder` (e.g. "Permission denied"), or None."""
+    import tempfile
+
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return None
+    except OSError as err:
+        return err.strerror or str(err)

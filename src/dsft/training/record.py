@@ -52,9 +52,29 @@ class RunRecord:
 
     def _write(self) -> None:
         from dsft.atomic import write_json_atomic
+        from dsft.training.write_errors import fallback_record
 
-        if not is_ddp_worker():
-            write_json_atomic(self.run_dir / "summary.json", self.data)
+        if is_ddp_worker():
+            return
+        target = self.run_dir / "summary.json"
+        try:
+            write_json_atomic(target, self.data)
+            return
+        except OSError as err:
+            elsewhere = fallback_record(self.run_dir)
+            if self.data.get("record_written_to") != str(elsewhere):
+                log.error(
+                    "cannot write %s (%s): the run record goes to %s instead. Make the run "
+                    "dir writable again to resume from its checkpoints.",
+                    target,
+                    err.strerror or err,
+                    elsewhere,
+                )
+            self.data["record_written_to"] = str(elsewhere)
+        try:
+            write_json_atomic(elsewhere, self.data)
+        except OSError as err:
+            log.error("cannot write the run record anywhere (%s): %s", err, self.data)
 
     def finish(self) -> None:
         """Write summary.json (rank 0) and close every logger (wandb.finish), whatever
@@ -64,9 +84,12 @@ class RunRecord:
         completed = self.data["status"] == "completed"
         final = {f"final/{k}": self.data[k] for k in FINAL_METRICS if self.data.get(k) is not None}
         for logger in self.loggers:
-            if final and completed:
-                logger.log_metrics(final, step=self.data["global_step"])
-            logger.finalize("success" if completed else "failed")  # flush, close
+            try:
+                if final and completed:
+                    logger.log_metrics(final, step=self.data["global_step"])
+                logger.finalize("success" if completed else "failed")  # flush, close
+            except OSError as err:  # e.g. the run dir made read-only: the record says so
+                log.error("%s could not write its files: %s", type(logger).__name__, err)
         if "wandb" in sys.modules:
             # Always finish the W&B run: jobs of a multirun share this process, and an unfinished
             # run would swallow the next job's records.
