@@ -184,6 +184,10 @@ class TrainConfig:
     objective: str = "final_val_loss"
     # Stop after this many evaluations without a better val loss (0: off).
     early_stopping_patience: int = 3
+    # Which weights the run saves as its result (what load_run, dsft eval/chat/export use): best,
+    # the weights of the lowest val loss seen while training (the last ones are then kept in
+    # <run>/last/), or last.
+    final_weights: str = "best"
 
 
 @dataclass

@@ -56,6 +56,8 @@ def build_callbacks(plain: dict[str, Any], job_started: float) -> list:
     skip = set()
     if not train["save_every_n_steps"]:
         skip.add("checkpoint")
+    if train["final_weights"] == "last":
+        skip.add("best_weights")
     if not train["early_stopping_patience"]:
         skip.add("early_stopping")
     elif not method_class(plain["adapter"]["method"]).supports_early_stopping:

@@ -97,6 +97,45 @@ class ResumableCheckpoint(ModelCheckpoint):
             self.after_save(trainer.global_step, filepath)
 
 
+class BestWeights(L.Callback):
+    """Keeps a CPU copy of the trainable weights of the lowest `monitor` seen in training's
+    evaluations (restored with `restore`); the copy is part of the checkpoint, so a resumed run
+    knows its best too. The run flow saves these as the run's result (train.final_weights)."""
+
+    def __init__(self, monitor: str = "val/loss"):
+        self.monitor = monitor
+        self.score: float | None = None
+        self.step: int | None = None
+        self.weights: dict[str, torch.Tensor] | None = None
+
+    def on_validation_end(self, trainer, pl_module) -> None:
+        if trainer.sanity_checking or trainer.state.fn != "fit":
+            return
+        value = trainer.callback_metrics.get(self.monitor)
+        if value is None or not torch.isfinite(value):
+            return
+        if self.score is None or float(value) < self.score:
+            self.score, self.step = float(value), trainer.global_step
+            self.weights = {
+                name: param.detach().to("cpu", copy=True)
+                for name, param in pl_module.named_parameters()
+                if param.requires_grad
+            }
+
+    def restore(self, pl_module) -> None:
+        """Put the best weights back into the module."""
+        params = dict(pl_module.named_parameters())
+        with torch.no_grad():
+            for name, weight in self.weights.items():
+                params[name].copy_(weight)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"score": self.score, "step": self.step, "weights": self.weights}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.score, self.step, self.weights = state["score"], state["step"], state["weights"]
+
+
 class AtomicCheckpointIO(TorchCheckpointIO):
     """Writes each checkpoint to a temp file and renames it, so a crash never leaves half a file."""
 

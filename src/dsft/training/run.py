@@ -164,7 +164,11 @@ def train(
         checkpoint = builders.find_callback(trainer, ResumableCheckpoint)
         if checkpoint is not None:
             checkpoint.after_save = record.checkpointed
-        val_loss = fit_and_evaluate(cfg, plain, record, trainer, module, datamodule)
+
+        def save_last() -> Path:  # when the best weights are the result, the last ones too
+            return save_result(trainer, module, run_dir / "last", tokenizer)
+
+        val_loss = fit_and_evaluate(cfg, plain, record, trainer, module, datamodule, save_last)
         saved = save_result(trainer, module, run_dir, tokenizer)
         if plain.get("eval") and trainer.is_global_zero:
             record.data["eval"] = evaluate_trained(plain, run_dir, module, tokenizer, trainer)
@@ -183,8 +187,9 @@ def train(
         record.finish()
 
 
-def fit_and_evaluate(cfg, plain, record: RunRecord, trainer, module, datamodule) -> float:
-    """Initial validation, fit (or resume), final validation and test; returns the val loss."""
+def fit_and_evaluate(cfg, plain, record, trainer, module, datamodule, save_last) -> float:
+    """Initial validation, fit (or resume), final validation, the choice of the best or last
+    weights, and test; returns the val loss of the weights chosen."""
     for logger in trainer.loggers:
         logger.log_hyperparams(plain)
     record.data["init_from"] = plain["adapter"].get("init_from")
@@ -207,10 +212,39 @@ def fit_and_evaluate(cfg, plain, record: RunRecord, trainer, module, datamodule)
     if module.last_val_step != trainer.global_step or "val/loss" not in trainer.callback_metrics:
         trainer.validate(module, datamodule=datamodule, verbose=False)
     val_loss = float(trainer.callback_metrics["val/loss"])
+    val_loss = choose_weights(trainer, module, datamodule, val_loss, record.data, save_last)
     if datamodule.test_examples:
         trainer.test(module, datamodule=datamodule, verbose=False)
         record.data["final_test_loss"] = _metric(trainer, "test/loss")
     return val_loss
+
+
+def choose_weights(trainer, module, datamodule, val_loss: float, data: dict, save_last) -> float:
+    """Keep the last weights, or (train.final_weights=best) put back the best ones when an
+    evaluation during training beat the final val loss, after saving the last in <run>/last/.
+    summary.json says which were kept; returns their val loss."""
+    from dsft.training.builders import find_callback
+    from dsft.training.callbacks import BestWeights
+
+    data.update(saved_weights="last", last_step=trainer.global_step, last_val_loss=val_loss)
+    best = find_callback(trainer, BestWeights)
+    if best is None or best.weights is None or best.score >= val_loss:
+        return val_loss
+    data["last_saved"] = str(save_last())
+    best.restore(module)
+    trainer.validate(module, datamodule=datamodule, verbose=False)
+    best_loss = float(trainer.callback_metrics["val/loss"])
+    data.update(saved_weights="best", best_step=best.step, best_val_loss=best_loss)
+    log.info(
+        "saving the best weights (step %d, val loss %.4f) rather than the last (step %d, "
+        "%.4f); the last are in %s",
+        best.step,
+        best_loss,
+        trainer.global_step,
+        val_loss,
+        data["last_saved"],
+    )
+    return best_loss
 
 
 def _read_json(path: Path) -> dict[str, Any]:

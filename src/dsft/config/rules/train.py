@@ -40,6 +40,11 @@ def validate_train(train: DictConfig) -> None:
         raise ConfigError("train.save_every_n_steps", "must be >= 0 (0 turns checkpoints off).")
     if train.early_stopping_patience < 0:
         raise ConfigError("train.early_stopping_patience", "must be >= 0 (0 turns it off).")
+    if train.final_weights not in ("best", "last"):
+        raise ConfigError(
+            "train.final_weights",
+            f"{train.final_weights!r}: use best (the lowest val loss seen while training) or last.",
+        )
 
 
 # Trainer flags that follow another group, so that group's rules hold: set that key instead.
