@@ -8,6 +8,7 @@ import csv
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -45,10 +46,10 @@ def checkpoint_step(run_dir: Path) -> int:
         return 0
 
 
-def kill_run(run_dir: Path, when) -> None:
+def kill_run(run_dir: Path, when, extra: list[str] = ()) -> None:
     """Start train.py and kill -9 it as soon as `when(run_dir)` holds."""
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "train.py"), f"hydra.run.dir={run_dir}", *ARGS],
+        [sys.executable, str(ROOT / "train.py"), f"hydra.run.dir={run_dir}", *ARGS, *extra],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -75,10 +76,13 @@ def assert_resumes_exactly(killed: Path, resumed: Path, uninterrupted: Path) -> 
     assert_ok(run_train([*ARGS, f"resume={killed}"], resumed))
     start = json.loads((resumed / "summary.json").read_text())["resumed_from"]
     assert start and Path(start).parent.parent == killed
-    full, after = train_losses(uninterrupted), train_losses(resumed)
-    assert after and set(after) <= set(full)
-    assert min(after) > 0  # it continued, it did not start over
-    assert {s: full[s] for s in after} == after  # every step after the resume, bit for bit
+    # It continued, it did not start over: it trained only the steps after the checkpoint.
+    log = (resumed / "train.log").read_text()
+    resumed_at = int(re.search(r"CSV: continues .* rows before step (\d+)\)", log).group(1))
+    assert resumed_at >= 2
+    # Its CSV holds the whole run (the killed run's rows carried over): every train loss
+    # equals the uninterrupted run's, bit for bit, before and after the resume.
+    assert train_losses(resumed) == train_losses(uninterrupted)
     assert final_val_loss(resumed) == final_val_loss(uninterrupted)
 
 
@@ -130,3 +134,48 @@ def test_resuming_a_finished_run_says_so_and_how_to_extend_it(uninterrupted, tmp
     assert_ok(run_train([f"resume={uninterrupted}", "train.max_steps=30"], extended))
     summary = json.loads((extended / "summary.json").read_text())
     assert summary["status"] == "completed" and summary["global_step"] == 30
+
+
+def scalars(tensorboard_dir: Path, tag: str) -> dict[int, float]:
+    """step -> value of a TensorBoard scalar, read as TensorBoard reads the dir (all its event
+    files, in order, purges applied)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(tensorboard_dir), purge_orphaned_data=True)
+    events.Reload()
+    values = [(e.step, e.value) for e in events.Scalars(tag)]
+    assert len({s for s, _ in values}) == len(values), "a step shown twice"
+    return dict(values)
+
+
+def test_a_resumed_run_continues_its_csv_tensorboard_and_wandb_run(uninterrupted, tmp_path):
+    from dsft.tracking.wandb_logger import wandb_run_id
+    from tests.sweeps.test_multirun_e2e import wandb_file_records
+
+    loggers = "logger=[tensorboard,wandb]"
+    killed, resumed = tmp_path / "killed", tmp_path / "resumed"
+    kill_run(killed, lambda d: checkpoint_step(d) >= 10, [loggers])
+    assert_ok(run_train([*ARGS, loggers, f"resume={killed}"], resumed))
+    # The CSV holds the whole run, rows before the resume carried over: as if never stopped.
+    with (
+        (uninterrupted / "csv" / "metrics.csv").open() as a,
+        (resumed / "csv" / "metrics.csv").open() as b,
+    ):
+        keys = ("step", "train/loss", "val/loss", "lr-AdamW")
+        full = [tuple(r[k] for k in keys) for r in csv.DictReader(a)]
+        after = [tuple(r[k] for k in keys) for r in csv.DictReader(b)]
+    assert after == full
+    # TensorBoard shows one curve, each step once: the killed run's events up to the resume,
+    # this run's after (what the killed run logged past its checkpoint is purged).
+    shown = scalars(resumed / "tensorboard", "train/loss")
+    assert sorted(shown) == sorted(train_losses(uninterrupted))
+    for step, value in train_losses(uninterrupted).items():
+        assert shown[step] == pytest.approx(float(value), rel=1e-6)
+    log = (resumed / "train.log").read_text()
+    assert f"CSV: continues {killed}/csv/metrics.csv" in log and "TensorBoard: continues" in log
+    # W&B: the same run id goes on, in the new run dir.
+    run_id = wandb_run_id(killed)
+    assert run_id and wandb_run_id(resumed) == run_id
+    (run_file,) = resumed.glob(f"wandb/offline-run-*-{run_id}/run-*.wandb")
+    records = wandb_file_records(run_file)
+    assert {r["run"]["run_id"] for r in records if r["type"] == "run"} == {run_id}

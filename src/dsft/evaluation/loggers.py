@@ -37,16 +37,12 @@ def report_to_run_loggers(run_dir: Path, config: dict, metrics: dict, step: int)
             writer.add_scalar(key, value, global_step=step)
         writer.close()
         written.append(f"TensorBoard ({run_dir / 'tensorboard'})")
-    run_id = _wandb_run_id(run_dir)
+    from dsft.tracking.wandb_logger import wandb_run_id
+
+    run_id = wandb_run_id(run_dir)
     if run_id is not None:
         written.append(_update_wandb(run_dir, config, run_id, flat))
     return written
-
-
-def _wandb_run_id(run_dir: Path) -> str | None:
-    """The id of the run's W&B run, from its dir name (<offline-run|run>-<time>-<id>)."""
-    runs = sorted((run_dir / "wandb").glob("*run-*-*"))
-    return runs[0].name.rsplit("-", 1)[-1] if runs else None
 
 
 def _update_wandb(run_dir: Path, config: dict, run_id: str, flat: dict[str, float]) -> str:

@@ -24,6 +24,12 @@ def has_wandb_credentials() -> bool:
         return False
 
 
+def wandb_run_id(run_dir: Path) -> str | None:
+    """The id of a run dir's W&B run, from its dir name (<offline-run|run>-<time>-<id>)."""
+    runs = sorted((Path(run_dir) / "wandb").glob("*run-*-*"))
+    return runs[0].name.rsplit("-", 1)[-1] if runs else None
+
+
 class DsftWandbLogger(WandbLogger):
     """A WandbLogger that can also upload the final adapter as a model artifact."""
 
@@ -89,6 +95,7 @@ def make_wandb_logger(
     tags: list[str] | None = None,
     mode: str = "auto",
     log_adapter: bool = True,
+    resume_from: str | None = None,
 ) -> WandbLogger:
     """The W&B logger of a job.
 
@@ -97,12 +104,21 @@ def make_wandb_logger(
         group: null puts every job of a multirun in one group named after the multirun dir.
         mode: auto (offline into save_dir when no credentials are found), online or offline.
         log_adapter: upload the final adapter as a `model` artifact.
+        resume_from: the run dir (or .ckpt) a resumed run continues: its W&B run goes on.
     """
     overrides, sweep_group = _hydra_context()
     if mode == "auto":
         mode = "online" if has_wandb_credentials() else "offline"
     if mode == "offline":
         log.info("W&B: no API key, logging offline. Upload later: wandb sync %s/wandb", save_dir)
+    continued = {}
+    if resume_from:
+        from dsft.config.resume import resumed_run_dir
+
+        run_id = wandb_run_id(resumed_run_dir(resume_from))
+        if run_id:
+            log.info("W&B: continuing run %s of %s", run_id, resumed_run_dir(resume_from))
+            continued = {"id": run_id, "resume": "allow"}
     return DsftWandbLogger(
         project=project,
         entity=entity,
@@ -113,4 +129,5 @@ def make_wandb_logger(
         save_dir=save_dir,
         offline=mode == "offline",
         log_adapter=log_adapter,
+        **continued,
     )

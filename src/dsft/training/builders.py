@@ -73,6 +73,12 @@ def build_callbacks(plain: dict[str, Any], job_started: float) -> list:
     for callback in callbacks:
         if isinstance(callback, TokenThroughput):
             callback.job_started = job_started
+    if plain.get("resume"):  # the earlier run's CSV and TensorBoard logs go on in this one
+        from dsft.config.resume import resumed_run_dir
+        from dsft.training.continued_logs import ContinuedLogs
+
+        earlier = resumed_run_dir(plain["resume"])
+        callbacks.append(ContinuedLogs(earlier, plain["paths"]["output_dir"]))
     return callbacks
 
 

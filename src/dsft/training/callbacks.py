@@ -83,6 +83,17 @@ class ResumableCheckpoint(ModelCheckpoint):
 
     # Called with (step, path) after each checkpoint is written (the run record's progress).
     after_save = None
+    # The loggers' row of the step being checkpointed (Lightning sends it to them just after
+    # this save): kept in the checkpoint, so a resumed run's logs have that step too.
+    _pending_row: dict[str, Any] | None = None
+    restored_pending_row: dict[str, Any] | None = None
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), "pending_log_row": self._pending_row}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.restored_pending_row = state_dict.get("pending_log_row")
+        super().load_state_dict(state_dict)
 
     def on_exception(self, trainer, pl_module, exception: BaseException) -> None:
         from dsft.training.write_errors import CheckpointWriteError
@@ -91,8 +102,20 @@ class ResumableCheckpoint(ModelCheckpoint):
             return  # diverged weights, or a save that just failed: keep the last good one
         super().on_exception(trainer, pl_module, exception)
 
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        # A checkpoint due at a step that also evaluates is written after the evaluation, so a
+        # resumed run has that evaluation too (early stopping and the best weights saw it).
+        every = self._every_n_train_steps
+        if every >= 1 and trainer.global_step % every == 0 and _validates_now(trainer):
+            self._defer_save_until_validation = True
+            return
+        super().on_train_batch_end(trainer, pl_module, outputs, batch, batch_idx)
+
     def _save_checkpoint(self, trainer, filepath: str) -> None:
+        self._pending_row = _pending_log_row(trainer)
         super()._save_checkpoint(trainer, filepath)
+        for logger in trainer.loggers:  # what was logged up to the checkpoint is on disk too
+            logger.save()
         if self.after_save is not None and trainer.is_global_zero:
             self.after_save(trainer.global_step, filepath)
 
@@ -134,6 +157,27 @@ class BestWeights(L.Callback):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.score, self.step, self.weights = state["score"], state["step"], state["weights"]
+
+
+def _pending_log_row(trainer) -> dict[str, Any] | None:
+    """The metrics Lightning logs for the current training step once its batch-end hooks are
+    done (`update_train_step_metrics`), as the loggers will get them; None when none are due."""
+    from lightning.fabric.utilities.apply_func import convert_tensors_to_scalars
+
+    connector = trainer._logger_connector
+    if trainer.state.fn != "fit" or not trainer.training or not connector.should_update_logs:
+        return None
+    metrics = convert_tensors_to_scalars(dict(connector.metrics["log"]))
+    if not metrics:
+        return None
+    step = trainer.fit_loop.epoch_loop._batches_that_stepped
+    return {**metrics, "epoch": trainer.current_epoch, "step": step}
+
+
+def _validates_now(trainer) -> bool:
+    """Whether the fit loop evaluates right after this training batch (Lightning's own test)."""
+    loop = trainer.fit_loop
+    return loop.epoch_loop._should_check_val_fx(loop._data_fetcher)
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
