@@ -7,6 +7,9 @@ from omegaconf import DictConfig
 
 # Config paths (${paths.root_dir}) resolve against the folder of this file, wherever you run it.
 os.environ.setdefault("DSFT_ROOT", os.path.dirname(os.path.abspath(__file__)))
+# A run owns its W&B service. One inherited from the parent process (a notebook, a test runner)
+# would outlive a crashed run and keep its stream open, so resuming it would fail as "in use".
+os.environ.pop("WANDB_SERVICE", None)
 
 from dsft.config.store import register_configs  # noqa: E402
 
