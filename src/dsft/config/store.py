@@ -30,8 +30,10 @@ def register_configs() -> None:
     register_adapter_schemas()
     OmegaConf.register_new_resolver("multiply", lambda *xs: math.prod(xs), replace=True)
     OmegaConf.register_new_resolver("dsft_root", _repo_root, replace=True)
-    # The pid makes run dirs unique even for two jobs started in the same microsecond.
-    OmegaConf.register_new_resolver("pid", os.getpid, replace=True)
+    # The pid makes run dirs unique even for two jobs started in the same microsecond. Cached
+    # in the config (as Hydra's `now` is), so a sweep dir resolved in the launching process
+    # stays the same in each job's process (submitit copies the config, cache included).
+    OmegaConf.register_new_resolver("pid", os.getpid, use_cache=True, replace=True)
     _REGISTERED = True
 
 

@@ -100,7 +100,8 @@ class ResumableCheckpoint(ModelCheckpoint):
 
         if isinstance(exception, (FloatingPointError, CheckpointWriteError)):
             return  # diverged weights, or a save that just failed: keep the last good one
-        super().on_exception(trainer, pl_module, exception)
+        if self._should_save_on_exception(trainer):  # last.ckpt only (no extra step file)
+            self._save_last_checkpoint(trainer, self._monitor_candidates(trainer))
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         # A checkpoint due at a step that also evaluates is written after the evaluation, so a

@@ -9,6 +9,7 @@ summary.json says how the run ended and the loggers are closed.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import time
 import traceback
@@ -178,6 +179,15 @@ def train(
                 callback.on_run_saved(trainer, record.data, saved, plain)
         return objective_value(record.data, plain["train"]["objective"])
     except BaseException as err:
+        if _terminated(err):  # SIGTERM (a scheduler's preemption, Ctrl-C in a container)
+            step = record.trainer.global_step if record.trainer else 0
+            record.data.update(
+                status="interrupted",
+                error=f"stopped by SIGTERM at step {step}; resumable: python train.py "
+                f"resume={run_dir}",
+            )
+            # Lightning's SIGTERMException is a SystemExit with code 0: say it did not finish.
+            raise SystemExit(128 + signal.SIGTERM) from None
         record.data["status"] = "failed"
         record.data.setdefault("error", f"{type(err).__name__}: {err}")  # the first cause
         raise
@@ -185,6 +195,13 @@ def train(
         if record.module is not None:
             record.module.method.close()  # e.g. PiSSA's initial adapter in a temp dir
         record.finish()
+
+
+def _terminated(err: BaseException) -> bool:
+    """Whether Lightning stopped the run on SIGTERM (it saves a checkpoint, then exits 1)."""
+    from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+    return isinstance(err, SIGTERMException) or isinstance(err.__context__, SIGTERMException)
 
 
 def fit_and_evaluate(cfg, plain, record, trainer, module, datamodule, save_last) -> float:
