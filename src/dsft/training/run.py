@@ -198,7 +198,7 @@ def train(
 
 
 def _terminated(err: BaseException) -> bool:
-    """Whether Lightning stopped the run on SIGTERM (it saves a checkpoint, then exits 1)."""
+    """Whether Lightning stopped the run on SIGTERM (it saves a checkpoint first)."""
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     return isinstance(err, SIGTERMException) or isinstance(err.__context__, SIGTERMException)
