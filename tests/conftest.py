@@ -72,6 +72,17 @@ def run_train(args: list[str], run_dir: Path, timeout: int = 600, env: dict | No
     )
 
 
+def start_train(args: list[str], run_dir: Path) -> subprocess.Popen:
+    """Start `python train.py` in the background (output discarded), its run dir at `run_dir`;
+    for tests that stop it midway (kill -9, SIGTERM)."""
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "train.py"), f"hydra.run.dir={run_dir}", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def run_dsft(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     """Run the `dsft` command (python -m dsft.cli) in a subprocess from the repo root."""
     return subprocess.run(

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.conftest import FAST, ROOT, assert_ok, run_dsft, run_train
+from tests.conftest import FAST, ROOT, assert_ok, run_dsft, run_train, start_train
 
 pytestmark = pytest.mark.slow
 
@@ -53,12 +53,7 @@ def test_sigterm_leaves_a_checkpoint_and_resume_continues(tmp_path):
         "train.save_every_n_steps=100",
         "train.val_every_n_steps=100",
     ]
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "train.py"), f"hydra.run.dir={run_dir}", *args],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_train(args, run_dir)
     deadline = time.monotonic() + 300
     metrics = run_dir / "csv" / "metrics.csv"
     while not (metrics.exists() and metrics.read_text().count("\n") > 12):

@@ -10,14 +10,12 @@ import os
 import random
 import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, assert_ok, run_train
+from tests.conftest import assert_ok, run_train, start_train
 
 pytestmark = pytest.mark.slow
 ARGS = [
@@ -48,12 +46,7 @@ def checkpoint_step(run_dir: Path) -> int:
 
 def kill_run(run_dir: Path, when, extra: list[str] = ()) -> None:
     """Start train.py and kill -9 it as soon as `when(run_dir)` holds."""
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "train.py"), f"hydra.run.dir={run_dir}", *ARGS, *extra],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_train([*ARGS, *extra], run_dir)
     deadline = time.monotonic() + 300
     try:
         while not when(run_dir):

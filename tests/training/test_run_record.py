@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from dsft.training.callbacks import AtomicCheckpointIO
-from tests.conftest import FAST, ROOT, run_train
+from tests.conftest import FAST, ROOT, run_train, start_train
 
 pytestmark = pytest.mark.slow
 
@@ -44,12 +44,7 @@ def test_a_killed_run_is_recorded_as_interrupted_and_resumable(tmp_path):
         "train.save_every_n_steps=3",
         "train.val_every_n_steps=50",
     ]
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "train.py"), f"hydra.run.dir={run_dir}", *args],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = start_train(args, run_dir)
     try:
         started = wait_for(lambda: summary_of(run_dir))
         assert started["status"] == "running" and started["pid"] == proc.pid
