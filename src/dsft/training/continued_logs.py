@@ -39,34 +39,15 @@ class ContinuedLogs(L.Callback):
         step = trainer.global_step
         checkpoint = find_callback(trainer, ResumableCheckpoint)
         pending = checkpoint.restored_pending_row if checkpoint else None
-        rows = self._earlier_rows(trainer, step, pending)
+        csv_logger = next((g for g in trainer.loggers if isinstance(g, CSVLogger)), None)
+        earlier_csv = self._earlier(csv_logger.log_dir) / "metrics.csv" if csv_logger else None
+        rows = _earlier_rows(earlier_csv, step, pending)
         for logger in trainer.loggers:
             if isinstance(logger, CSVLogger):
                 logger.experiment.metrics[:0] = rows  # before this run's rows, in order
-                log.info("CSV: continues %s (%d rows before step %d)", self._csv, len(rows), step)
+                log.info("CSV: continues %s (%d rows before step %d)", earlier_csv, len(rows), step)
             elif isinstance(logger, TensorBoardLogger):
                 self._continue_tensorboard(logger, step, [r for r in rows if r["step"] == step - 1])
-
-    def _earlier_rows(self, trainer, step: int, pending: dict | None) -> list[dict]:
-        """The earlier run's CSV rows logged before `step` (the resumed one), with the row of the
-        checkpointed step that was pending when the checkpoint was written."""
-        csv_logger = next((g for g in trainer.loggers if isinstance(g, CSVLogger)), None)
-        self._csv = self._earlier(csv_logger.log_dir) / "metrics.csv" if csv_logger else None
-        rows = []
-        if self._csv is not None:
-            try:
-                with self._csv.open(newline="") as handle:
-                    rows = [r for r in csv.DictReader(handle) if r.get("step")]
-            except OSError as err:
-                log.warning("CSV: %s cannot be continued (%s)", self._csv, err)
-        rows = [{k: _number(v) for k, v in r.items() if v != ""} for r in rows]
-        rows = [r for r in rows if r["step"] < step]
-        if pending is not None:
-            rows = [
-                r for r in rows if not (r["step"] == pending["step"] and r.keys() >= pending.keys())
-            ]
-            rows.append(dict(pending))
-        return rows
 
     def _continue_tensorboard(self, logger: TensorBoardLogger, step: int, last: list[dict]) -> None:
         from tensorboard.compat.proto.event_pb2 import Event, SessionLog
@@ -90,6 +71,26 @@ class ContinuedLogs(L.Callback):
             len(files),
             step,
         )
+
+
+def _earlier_rows(earlier_csv: Path | None, step: int, pending: dict | None) -> list[dict]:
+    """The earlier run's CSV rows logged before `step` (the resumed one), with the row of the
+    checkpointed step that was pending when the checkpoint was written."""
+    rows = []
+    if earlier_csv is not None:
+        try:
+            with earlier_csv.open(newline="") as handle:
+                rows = [r for r in csv.DictReader(handle) if r.get("step")]
+        except OSError as err:
+            log.warning("CSV: %s cannot be continued (%s)", earlier_csv, err)
+    rows = [{k: _number(v) for k, v in r.items() if v != ""} for r in rows]
+    rows = [r for r in rows if r["step"] < step]
+    if pending is not None:
+        rows = [
+            r for r in rows if not (r["step"] == pending["step"] and r.keys() >= pending.keys())
+        ]
+        rows.append(dict(pending))
+    return rows
 
 
 def _number(value: str) -> float | int | str:
