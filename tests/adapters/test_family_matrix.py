@@ -279,24 +279,3 @@ def test_freeze_under_mixed_precision_trains_fp32_layers_on_a_16_bit_base(model_
         loss = model(input_ids=batches()[0]["input_ids"]).logits.float().logsumexp(-1).mean()
     loss.backward()
     assert all(p.grad is not None and p.grad.dtype == torch.float32 for p in trained.values())
-
-
-def test_qlora_reports_what_it_quantized_and_the_routed_experts_it_could_not(model_cache, caplog):
-    from dsft.adapters.methods.qlora import quantized_weights
-
-    caplog.set_level("INFO", logger="dsft.adapters.methods.qlora")
-    module, cfg, source = configured_module(["adapter=qlora"], model_cache)  # the tiny V3
-    # Independently: the same model unquantized, its nn.Linear weights (but lm_head) and its
-    # fused routed-expert parameters.
-    plain = load_base_model(source, cfg["model"], "32-true")
-    linear = sum(
-        m.weight.numel()
-        for n, m in plain.named_modules()
-        if isinstance(m, torch.nn.Linear) and n != "lm_head"
-    )
-    experts = sum(p.numel() for n, p in plain.named_parameters() if ".mlp.experts." in n)
-    counts = quantized_weights(module.model)
-    assert counts["four_bit"] == linear > 0
-    assert counts["experts_other"] == experts > 0
-    assert f"QLoRA: {linear:,} weights in 4 bits" in caplog.text
-    assert f"the routed experts ({experts:,} weights" in caplog.text

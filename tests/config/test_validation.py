@@ -131,6 +131,28 @@ def test_qlora_without_bitsandbytes_says_how_to_fix(monkeypatch):
         validate(compose_config(["adapter=qlora"]))
 
 
+@pytest.mark.parametrize(
+    ("model", "weights"), [("deepseek_v2_lite", "14,394,851,328"), ("deepseek_v3_tiny", "98,304")]
+)
+def test_qlora_on_moe_with_a_bitsandbytes_that_cannot_hold_experts_in_4_bits(
+    monkeypatch, model, weights
+):
+    import importlib.metadata
+
+    real_version = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata,
+        "version",
+        lambda name: "0.47.0" if name == "bitsandbytes" else real_version(name),
+    )
+    with pytest.raises(ConfigError) as err:
+        validate(compose_config([f"model={model}", "adapter=qlora"]))
+    message = str(err.value)
+    assert "mlp.experts.gate_up_proj" in message and f"({weights} weights)" in message
+    assert ">= 0.48 (installed: 0.47.0)" in message
+    validate(compose_config(["model=llama_tiny", "adapter=qlora"]))  # no experts: fine
+
+
 def test_qlora_bf16_compute_on_hardware_without_bf16():
     cfg = compose_config(
         ["adapter=qlora", "hardware=t4", "adapter.quantization.compute_dtype=bfloat16"]

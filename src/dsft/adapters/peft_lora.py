@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import torch
 from peft import LoraConfig, PeftModel, get_peft_model
 from transformers import PreTrainedModel
 
@@ -78,10 +80,43 @@ def exact_targets():
         conversion.convert_peft_config_for_transformers = original
 
 
+@contextmanager
+def four_bit_experts_hidden(model: PreTrainedModel):
+    """While peft injects an adapter, show it each 4-bit expert stack
+    (`dsft.models.experts_4bit`) as a plain parameter of its real shape and dtype (a stride-0
+    view of one zero: no memory), so it wraps them exactly as on an unquantized base: the same
+    nesting, hence the same adapter keys, on both. The packed weights go back after."""
+    from torch import nn
+    from torch.nn.utils import parametrize
+
+    from dsft.models.experts_4bit import four_bit_parametrization
+
+    hidden = []
+    for module in model.modules():
+        for name in list(getattr(module, "parametrizations", {})):
+            four_bit = four_bit_parametrization(module, name)
+            if four_bit is None:
+                continue
+            packed = module.parametrizations[name].original
+            parametrize.remove_parametrizations(module, name, leave_parametrized=False)
+            state = four_bit.quant_state
+            shape = torch.zeros((), dtype=state.dtype, device=packed.device).expand(state.shape)
+            setattr(module, name, nn.Parameter(shape, requires_grad=False))
+            hidden.append((module, name, packed, four_bit))
+    try:
+        yield
+    finally:
+        for module, name, packed, four_bit in hidden:
+            setattr(module, name, nn.Parameter(packed, requires_grad=False))
+            parametrize.register_parametrization(module, name, four_bit, unsafe=True)
+
+
 def load_adapter(model: PreTrainedModel, adapter_dir: str | Path, **kwargs) -> PeftModel:
     """`PeftModel.from_pretrained` on exactly the saved targets (see `exact_targets`)."""
-    with exact_targets():
-        return PeftModel.from_pretrained(model, str(adapter_dir), **kwargs)
+    with exact_targets(), four_bit_experts_hidden(model):
+        peft_model = PeftModel.from_pretrained(model, str(adapter_dir), **kwargs)
+    keep_four_bit_experts(peft_model)
+    return peft_model
 
 
 def _init_weights(init: str) -> bool | str:
@@ -105,7 +140,9 @@ def count_parameters(model) -> tuple[int, int]:
     trainable = total = 0
     for param in model.parameters():
         n = param.numel()
-        if hasattr(param, "quant_state"):  # bitsandbytes packs two 4-bit values per byte
+        # bitsandbytes packs two 4-bit values per byte (Linear4bit weights and the packed
+        # fused experts of dsft.models.experts_4bit alike)
+        if hasattr(param, "quant_state") or param.dtype == torch.uint8:
             n *= 2
         total += n
         if param.requires_grad:
@@ -127,7 +164,7 @@ def describe_adapters(model: PeftModel) -> str:
 def wrap_with_peft(model: PreTrainedModel, config) -> PeftModel:
     """`get_peft_model` on exactly the targets of `config`; a bad target names what exists."""
     try:
-        with exact_targets():
+        with exact_targets(), four_bit_experts_hidden(model):
             peft_model = get_peft_model(model, config)
     except ValueError as err:
         present = sorted({n.rsplit(".", 1)[-1] for n, _ in model.named_modules() if n})
@@ -135,8 +172,64 @@ def wrap_with_peft(model: PreTrainedModel, config) -> PeftModel:
             "adapter.target_modules",
             f"{err}. Module names in this model: {', '.join(present)}.",
         ) from None
+    keep_four_bit_experts(peft_model)
     log.info(describe_adapters(peft_model))
     return peft_model
+
+
+def keep_four_bit_experts(model: PeftModel) -> None:
+    """Where peft 0.21's `ParamWrapper` wraps a 4-bit expert stack (a parameter that already has
+    a parametrization, the dequantization), give it its own activation of the LoRA update:
+
+    - peft adds its LoRA parametrization with a consistency check that reads the parameter; in
+      the inner of two nested wrappers (gate_up_proj and down_proj on one experts module) that
+      read happens inside the outer one's `parametrize.cached()`, so the stack is cached
+      *without* LoRA and the inner update is never applied. Registered unchecked here.
+    - peft reads the parameter (`get_param`) for its dtype and device, dequantizing the whole
+      stack each time: an empty tensor of the dequantized dtype and device answers instead.
+    - after the forward peft removes its parametrization from a stacked parameter only if it is
+      a `_LoraParameterProxy`; the single-adapter `_LoraFactorsProxy` would pile up forward
+      after forward. The last LoRA proxy of either kind is removed.
+    """
+    from peft.tuners.lora.layer import ParamWrapper
+
+    from dsft.models.experts_4bit import four_bit_parametrization
+
+    for module in model.modules():
+        if isinstance(module, ParamWrapper):
+            base = module.get_base_layer()
+            four_bit = four_bit_parametrization(base, module.parameter_name)
+            if four_bit is not None:
+                original = base.parametrizations[module.parameter_name].original
+                spec = torch.empty(0, dtype=four_bit.quant_state.dtype, device=original.device)
+                module.get_param = lambda spec=spec: spec
+                module._activate_lora = partial(_activate_lora_on_four_bit, module)
+
+
+@contextmanager
+def _activate_lora_on_four_bit(wrapper, active_adapters: list[str]):
+    from peft.tuners.lora.layer import _LoraFactorsProxy, _LoraParameterProxy
+    from torch.nn.utils import parametrize
+
+    adapters = [a for a in active_adapters if a in wrapper.lora_A]
+    if not adapters:
+        yield
+        return
+    if len(adapters) == 1:
+        proxy = _LoraFactorsProxy(*wrapper.get_delta_factors(adapters[0]))
+    else:
+        proxy = _LoraParameterProxy(sum(wrapper.get_delta_weight(a) for a in adapters))
+    base, name = wrapper.get_base_layer(), wrapper.parameter_name
+    parametrize.register_parametrization(base, name, proxy, unsafe=True)
+    try:
+        with parametrize.cached():
+            yield
+    finally:
+        chain = base.parametrizations[name]
+        for i in reversed(range(len(chain))):
+            if isinstance(chain[i], (_LoraFactorsProxy, _LoraParameterProxy)):
+                del chain[i]
+                break
 
 
 def save_adapter(model: PeftModel, target: Path, pissa_initial: Path | None = None) -> None:

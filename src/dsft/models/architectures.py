@@ -54,6 +54,14 @@ FUSED_EXPERTS: dict[str, tuple[str, ...]] = {
 MOE_FAMILIES = ("deepseek_v2", "deepseek_v3")
 
 
+def routed_expert_weights(shape: dict) -> int:
+    """Weights in the routed experts of a DeepSeek MoE config (gate, up and down projections of
+    every routed expert in every MoE layer); 0 for a dense model."""
+    experts = shape.get("n_routed_experts") or 0
+    moe_layers = shape.get("num_hidden_layers", 0) - shape.get("first_k_dense_replace", 0)
+    return moe_layers * experts * 3 * shape.get("moe_intermediate_size", 0) * shape["hidden_size"]
+
+
 def lora_target_names(family: str) -> tuple[str, ...]:
     """Everything a LoRA target may name in this family: Linear modules and fused parameters."""
     fused = tuple(FUSED_EXPERTS) if family in MOE_FAMILIES else ()

@@ -10,6 +10,7 @@ import torch
 from transformers import AutoModelForCausalLM, BitsAndBytesConfig, PreTrainedModel
 
 from dsft.models.chat_templates import get_template
+from dsft.models.experts_4bit import quantize_fused_experts
 from dsft.models.jinja_template import jinja_chat_template
 from dsft.models.tiny import ensure_tiny_model
 from dsft.models.tokenizer import load_tokenizer
@@ -91,13 +92,17 @@ def load_base_model(
             # first time a layer runs in eval mode; that fails for in_features not a multiple of
             # 64 and switches kernels between validation and training. Keep one kernel.
             layer.support_avx512bf16_for_cpu = False
-        n = len(layers)
+        dtype = kwargs["quantization_config"].bnb_4bit_compute_dtype
+        experts = quantize_fused_experts(
+            model, quantization["quant_type"], quantization["double_quant"], dtype
+        )
         log.info(
-            "4-bit layers: %d bitsandbytes Linear4bit (%s, double quant %s, compute %s)",
-            n,
+            "4-bit layers: %d bitsandbytes Linear4bit%s (%s, double quant %s, compute %s)",
+            len(layers),
+            f" and {experts:,} fused MoE expert weights" if experts else "",
             quantization["quant_type"],
             quantization["double_quant"],
-            kwargs["quantization_config"].bnb_4bit_compute_dtype,
+            dtype,
         )
     model.requires_grad_(False)
     model.config.use_cache = False

@@ -17,6 +17,7 @@ from dsft.adapters.method import AdapterSchema
 from dsft.adapters.methods.lora import LoRA, LoraSchema
 from dsft.adapters.registry import register_method
 from dsft.config.errors import ConfigError
+from dsft.models.architectures import MOE_FAMILIES, routed_expert_weights
 
 log = logging.getLogger(__name__)
 QUANT_TYPES = ("nf4", "fp4")
@@ -45,6 +46,7 @@ class QLoRA(LoRA):
 
     name = "qlora"
     schema: ClassVar[type[AdapterSchema]] = QLoraSchema
+    quantized_alternative: ClassVar[str | None] = None  # it is the 4-bit one
 
     @classmethod
     def validate(cls, adapter: DictConfig, model: DictConfig, hardware: DictConfig) -> None:
@@ -76,6 +78,16 @@ class QLoRA(LoRA):
                 "QLoRA needs bitsandbytes, which is not installed. "
                 "Run `pip install bitsandbytes` or use adapter=lora.",
             )
+        if model.family in MOE_FAMILIES and not _quantizes_parameters():
+            shape = model.get("architecture") or model.get("random_init") or {}
+            size = f" ({routed_expert_weights(shape):,} weights)" if shape else ""
+            raise ConfigError(
+                "adapter.method",
+                f"QLoRA on {model.name} must hold the routed experts (mlp.experts.gate_up_proj "
+                f"and mlp.experts.down_proj{size}) in 4 bits, which needs bitsandbytes >= "
+                f"{PARAMETRIZE_SINCE} (installed: {_bitsandbytes_version()}). Run "
+                "`pip install -U bitsandbytes`.",
+            )
 
     def quantization(self) -> dict[str, Any]:
         return self.adapter["quantization"]
@@ -89,47 +101,40 @@ class QLoRA(LoRA):
         )
 
 
-def quantized_weights(model) -> dict[str, Any]:
-    """How many of the base model's weights bitsandbytes holds in 4 bits, and which are not: the
-    parameters left in 16/32 bits, by name (the largest first). Adapter weights (lora_*) are
-    not the base and are left out."""
-    import math
+PARAMETRIZE_SINCE = "0.48"  # bitsandbytes.nn.parametrize: 4-bit storage for any parameter
 
-    from bitsandbytes.nn import Params4bit
 
-    four_bit, other = 0, {}
-    for name, param in model.named_parameters():
-        if "lora_" in name:
-            continue
-        if isinstance(param, Params4bit) and param.quant_state is not None:
-            four_bit += math.prod(param.quant_state.shape)
-        else:
-            other[name] = param.numel()
-    return {
-        "four_bit": four_bit,
-        "other": sum(other.values()),
-        "largest_other": sorted(other.items(), key=lambda kv: -kv[1])[:4],
-        "experts_other": sum(n for k, n in other.items() if ".experts." in k),
-    }
+def _bitsandbytes_version() -> str:
+    from importlib.metadata import version
+
+    return version("bitsandbytes")
+
+
+def _quantizes_parameters() -> bool:
+    from packaging.version import Version
+
+    return Version(_bitsandbytes_version()) >= Version(PARAMETRIZE_SINCE)
 
 
 def log_quantized(model) -> dict[str, Any]:
-    """Log what the 4-bit base really holds in 4 bits (routed MoE experts, as fused 3-D
-    parameters, are not nn.Linear and stay unquantized: bitsandbytes#1849)."""
-    counts = quantized_weights(model)
+    """Log what the 4-bit base holds in 4 bits, the fused MoE experts among them, and the
+    largest weights that are not (embeddings, lm_head, norms stay in 16/32 bits)."""
+    from dsft.models.experts_4bit import weight_counts
+
+    counts = weight_counts(model)
     total = counts["four_bit"] + counts["other"] or 1
     log.info(
-        "QLoRA: %s weights in 4 bits (%.1f%%), %s not (largest: %s)",
+        "QLoRA: %s weights in 4 bits (%.1f%%; routed experts %s), %s not (largest: %s)",
         f"{counts['four_bit']:,}",
         100 * counts["four_bit"] / total,
+        f"{counts['experts_four_bit']:,}",
         f"{counts['other']:,}",
         ", ".join(f"{k} {n:,}" for k, n in counts["largest_other"]),
     )
     if counts["experts_other"]:
         log.warning(
-            "QLoRA: the routed experts (%s weights, %.1f%% of the model) stay unquantized: "
-            "bitsandbytes converts nn.Linear only, and transformers holds them as fused 3-D "
-            "parameters (bitsandbytes#1849). Memory for them is as in adapter=lora.",
+            "QLoRA: routed experts (%s weights, %.1f%% of the model) stay unquantized; "
+            "memory for them is as in adapter=lora.",
             f"{counts['experts_other']:,}",
             100 * counts["experts_other"] / total,
         )
