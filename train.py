@@ -1,6 +1,7 @@
 """Train a LoRA / QLoRA adapter on DeepSeek: `python train.py [group=option] [key=value]`."""
 
 import os
+import sys
 
 import hydra
 from omegaconf import DictConfig
@@ -11,9 +12,10 @@ os.environ.setdefault("DSFT_ROOT", os.path.dirname(os.path.abspath(__file__)))
 # would outlive a crashed run and keep its stream open, so resuming it would fail as "in use".
 os.environ.pop("WANDB_SERVICE", None)
 
-from dsft.config.store import register_configs  # noqa: E402
+from dsft.config.store import expand_plan_flag, register_configs  # noqa: E402
 
 register_configs()
+sys.argv = expand_plan_flag(sys.argv)  # `plan=true` means plan.enabled=true
 
 
 @hydra.main(config_path="conf", config_name="train", version_base="1.3")

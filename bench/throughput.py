@@ -27,10 +27,11 @@ from common import (  # noqa: E402
     DEMO_DATA,
     ROOT,
     describe_machine,
-    lora_step_flops,
     measured_matmul_peak,
     train_small_vocab_tokenizer,
 )
+
+from dsft.planning.shapes import ModelShape  # noqa: E402
 
 PACKED = ("data.packing=true",)
 # What each side reports per measurement (medians over the repeats).
@@ -278,7 +279,9 @@ def main() -> None:
             # Same useful work for both sides: FLOPs of the real tokens, over the measured peak.
             tokens = row[side]["tokens_per_s"]
             loss_share = loss_token_share(tokenizer, data_cfg)
-            flops_per_token = lora_step_flops(config, s["r"], 1, loss_share)
+            shape = ModelShape.from_values(s["family"], config)
+            # context 64: the mean causal context of the bench's short examples (its order)
+            flops_per_token = shape.lora_step_flops(s["r"], s["targets"], 1, loss_share, 64)
             row[side]["mfu"] = tokens * flops_per_token / peak
         row["ratios"] = {
             "tokens_per_s": row["dsft"]["tokens_per_s"] / row["baseline"]["tokens_per_s"],

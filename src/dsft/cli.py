@@ -7,12 +7,14 @@
     dsft chat outputs/runs/<run> --prompt "Hi" --temperature 0   # one answer to stdout
     dsft export outputs/runs/<run> --format merged,onnx  # checked exports in <run>/export/
     dsft rerun outputs/runs/<run>                        # train it again, same config and data
+    dsft plan model=deepseek_v2_lite adapter=qlora hardware=a100   # will it fit? what to change
     dsft compare outputs/multirun/<time>                 # rank a sweep's jobs, plot them
     dsft compare outputs/runs/<a> outputs/runs/<b> --out cmp --metric tokens_per_s --descending
     dsft compare wandb:my-team/dsft/<group>              # a sweep's runs from W&B (online)
 
-Also `python -m dsft.cli compare ...`. Only `eval`, `chat` and `export` import torch: comparing
-runs reads their run records (summary.json, .hydra/overrides.yaml, csv/metrics.csv) from disk, or
+Also `python -m dsft.cli compare ...`. Only `eval`, `chat` and `export` import torch: `plan`
+computes from the model YAML's shape values; comparing runs reads their run records
+(summary.json, .hydra/overrides.yaml, csv/metrics.csv) from disk, or
 from the W&B API for `wandb:` sources.
 """
 
@@ -64,6 +66,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_eval_parser(commands)
     _add_chat_parser(commands)
     _add_export_parser(commands)
+    plan = commands.add_parser(
+        "plan",
+        help="predict a run's peak memory per device, term by term, and what makes it fit",
+        description=(
+            "Predict the peak memory of `python train.py [overrides]` per device from the config "
+            "alone (the model YAML's architecture values; no download, no torch): weights by "
+            "dtype and quantization, adapter parameters, gradients, optimizer states, "
+            "activations, the loss, runtime overhead; the total against hardware.memory_gb; and "
+            "when it does not fit, the cheapest changes that make it fit. Exits 1 when it does "
+            "not fit. `python train.py plan=true` prints the same before a run and refuses one "
+            "that does not fit (plan.force=true starts it anyway)."
+        ),
+    )
+    plan.add_argument(
+        "overrides", nargs="*", metavar="KEY=VALUE", help="the same overrides as train.py"
+    )
     rerun = commands.add_parser(
         "rerun",
         help="train a run again from the start, with its own config, into a new dir",
@@ -248,6 +266,23 @@ def _rerun(parser, args) -> int:
     return subprocess.call(command, cwd=root)
 
 
+def _plan(parser, args) -> int:
+    from dsft.config.compose import compose_train
+    from dsft.config.errors import ConfigError
+    from dsft.config.validate import validate
+    from dsft.planning.memory import plan_memory, setup_from_config
+    from dsft.planning.report import render
+
+    try:
+        cfg = compose_train(args.overrides)
+        validate(cfg)
+        plan = plan_memory(setup_from_config(cfg))
+    except (ConfigError, ValueError) as err:
+        parser.exit(2, f"dsft plan: error: {err}\n")
+    print(render(plan, " ".join(args.overrides)))
+    return 1 if plan.fits is False else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -259,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         _export(parser, args)
     if args.command == "rerun":
         return _rerun(parser, args)
+    if args.command == "plan":
+        return _plan(parser, args)
     if args.command == "compare":
         from dsft.tracking.compare import CompareError, compare
 

@@ -87,6 +87,15 @@ def test_existing_run_dir_is_never_overwritten(lora_run):
     assert {name: (lora_run / name).read_bytes() for name in files} == before
 
 
+def test_summary_records_the_measured_peak_next_to_the_plan(lora_run):
+    memory = read_summary(lora_run)["memory"]
+    assert memory["rss_peak_mb"] > memory["rss_before_model_mb"] > 0
+    assert memory["training_rss_mb"] > 0 and memory["predicted_mb"] > 0
+    assert {"activations", "loss (fused)", "optimizer states"} <= set(memory["predicted_terms_mb"])
+    # The bench holds the plan to 15%; here only that both describe the same run.
+    assert 0.5 < memory["predicted_mb"] / memory["training_rss_mb"] < 2
+
+
 def test_resume_continues_from_the_checkpoint_in_a_new_dir(lora_run, tmp_path):
     resumed = tmp_path / "resumed"
     proc = run_train([*FAST, "train.max_steps=15", f"resume={lora_run}"], resumed)

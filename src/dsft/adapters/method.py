@@ -32,6 +32,18 @@ class AdapterSchema:
     init_from: str | None = None
 
 
+@dataclass(frozen=True)
+class TrainablePlan:
+    """What a method trains, as the memory planner needs it."""
+
+    parameters: int
+    # True: adapter weights in fp32 beside the frozen base; False: the base's own weights train
+    # (their gradients and optimizer states are in the weights' dtype).
+    adapter_weights: bool
+    rank: int = 0  # LoRA rank (its A outputs are saved per token for backward)
+    targets: tuple[str, ...] = ()  # the Linear module names it adapts
+
+
 class AdapterMethod:
     """One way of training on top of a frozen base model.
 
@@ -47,6 +59,10 @@ class AdapterMethod:
     peft_type: ClassVar[str | None] = None
     # False when stopping early would break the method (AdaLoRA's rank schedule).
     supports_early_stopping: ClassVar[bool] = True
+
+    # The method to suggest when a run does not fit in memory (the same adapter on a 4-bit
+    # base), if there is one (`quantized_variant()` may refine it per config).
+    quantized_alternative: ClassVar[str | None] = None
 
     def __init__(self, adapter: dict[str, Any], model: dict[str, Any]):
         self.adapter = adapter
@@ -93,6 +109,16 @@ class AdapterMethod:
     def quantization(self) -> dict[str, Any] | None:
         """The 4-bit quantization the base is loaded with (None: full precision)."""
         return None
+
+    # --- planning (dsft.planning: from the model's shapes, before anything loads) ------------
+
+    def planned_trainable(self, shape) -> TrainablePlan:
+        """What trains, for the memory planner (`shape`: a dsft.planning.shapes.ModelShape)."""
+        raise NotImplementedError
+
+    def quantized_variant(self) -> str | None:
+        """The method name that trains this adapter on a 4-bit base (None: there is none)."""
+        return self.quantized_alternative
 
     # --- building and training ---------------------------------------------------------------
 

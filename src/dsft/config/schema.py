@@ -164,6 +164,17 @@ class HardwareConfig:
     micro_batch_size: int = 4
     grad_accum: int = 1
     gradient_checkpointing: bool = False
+    # Memory of one device in GiB, for `dsft plan` / `plan=true` (null: the machine's RAM on a
+    # CPU, unknown on a GPU).
+    memory_gb: float | None = None
+
+
+@dataclass
+class PlanConfig:
+    """Planning memory before launch (dsft.planning)."""
+
+    enabled: bool = False
+    force: bool = False
 
 
 @dataclass
@@ -278,3 +289,6 @@ class DsftConfig:
     # Multi-stage experiments: run these stages in order, each in <run dir>/<n>-<name>, each
     # starting from the previous stage's result (see conf/experiment/).
     stages: list[StageConfig] | None = None
+    # `python train.py plan=true`: print the memory plan first and refuse a run that does not
+    # fit (plan.force=true starts it anyway). `dsft plan [overrides]` prints it alone.
+    plan: PlanConfig = field(default_factory=PlanConfig)

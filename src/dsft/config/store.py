@@ -44,3 +44,15 @@ def register_adapter_schemas() -> None:
     store = ConfigStore.instance()
     for name, method in methods().items():
         store.store(group="schema/adapter", name=name, node=method.schema)
+
+
+def expand_plan_flag(argv: list[str]) -> list[str]:
+    """`plan=true` / `plan=false` on the command line mean `plan.enabled=...` (`plan` is a
+    node with `enabled` and `force`, and Hydra would refuse a bool for it)."""
+    out = []
+    for arg in argv:
+        key, _, value = arg.partition("=")
+        if key.lstrip("+") == "plan" and value.lower() in ("true", "false"):
+            arg = f"plan.enabled={value.lower()}"
+        out.append(arg)
+    return out

@@ -55,6 +55,30 @@ class InstructionDataModule(L.LightningDataModule):
         loss_tokens = sum(sum(t != IGNORE_INDEX for t in e.labels[1:]) for e in self.train_examples)
         self.loss_tokens_per_batch = loss_tokens / n_batches
 
+    def plan_inputs(self) -> dict[str, int | None]:
+        """What the memory plan can know from the data: the positions and loss positions of the
+        largest training micro-batch, at most (the longest examples padded to the longest of
+        them; packed rows are always full), and how many distinct token ids the splits use
+        (counted up to 5M tokens; None beyond)."""
+        mb, examples = self.micro_batch_size, self.train_examples
+        loss = [sum(t != IGNORE_INDEX for t in e.labels[1:]) for e in examples]
+        if self.cfg.get("packing"):
+            tokens = mb * int(self.cfg["max_length"])
+            share = sum(loss) / max(1, sum(len(e.input_ids) for e in examples))
+            batch = tokens, int(tokens * share)
+        else:
+            longest = max((len(e.input_ids) for e in examples), default=0)
+            batch = mb * longest, sum(sorted(loss)[-mb:])
+        splits = [*examples, *self.val_examples, *self.test_examples]
+        rows = None
+        if sum(len(e.input_ids) for e in splits) <= 5_000_000:
+            rows = len(set().union(*(e.input_ids for e in splits)))
+        return {
+            "batch_tokens": batch[0],
+            "batch_loss_tokens": batch[1],
+            "embedding_rows_used": rows,
+        }
+
     def train_dataloader(self) -> DataLoader:
         workers = self.cfg.get("num_workers", 0)
         # Its own generator: the loader's base seed must not draw from the global RNG, which a

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
-
-from dsft.config.errors import ConfigError
 
 
 def compose_group(group: str, option: str) -> dict[str, Any]:
@@ -26,22 +23,11 @@ def compose_suite(overrides: list[str]) -> dict[str, Any]:
 
 def _compose(overrides: list[str], group: str) -> dict[str, Any]:
     """conf/train.yaml composed with the overrides; the `group` node, resolved and plain."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
 
-    from dsft.config.store import _repo_root, register_configs
+    from dsft.config.compose import compose_train
 
-    register_configs()
-    conf = Path(os.environ.get("DSFT_ROOT") or _repo_root()) / "conf"
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
-            cfg = compose(config_name="train", overrides=overrides)
-    except Exception as err:  # Hydra's composition errors name the override
-        raise ConfigError(group, str(err).splitlines()[0]) from None
-    finally:
-        GlobalHydra.instance().clear()
+    cfg = compose_train(overrides, group)
     return OmegaConf.to_container(cfg[group], resolve=True, enum_to_str=True)
 
 

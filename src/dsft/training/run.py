@@ -26,6 +26,7 @@ from dsft.config.rules.hardware import check_machine
 from dsft.config.validate import resolve_resume_checkpoint, validate
 from dsft.training.clock import job_start_time
 from dsft.training.hydra_callbacks import RUN_MARKERS, is_ddp_worker
+from dsft.training.peak_memory import PeakMemory
 from dsft.training.record import RunRecord
 from dsft.training.write_errors import CheckpointWriteError
 
@@ -42,6 +43,8 @@ def run(cfg: DictConfig) -> float:
             cfg = own_config(cfg)  # the earlier run's own config, not the defaults
         validate(cfg)
         check_machine(cfg.hardware)
+        if cfg.plan.enabled:
+            check_plan(cfg)
         if not is_ddp_worker():
             ensure_fresh_run_dir(run_dir)
         stages = None
@@ -70,6 +73,40 @@ def run(cfg: DictConfig) -> float:
             # the failed job's model and data do not stay in memory for the other jobs.
             traceback.clear_frames(err.__traceback__)
         raise
+
+
+def check_plan(cfg: DictConfig) -> None:
+    """`plan=true`: print the memory plan; refuse a run that does not fit unless plan.force."""
+    from dsft.planning.memory import plan_memory, setup_from_config
+    from dsft.planning.report import render
+
+    plan = plan_memory(setup_from_config(cfg))
+    text = render(plan)
+    print(text, flush=True)
+    log.info("%s", text)
+    if plan.fits is False and not cfg.plan.force:
+        raise ConfigError(
+            "plan",
+            f"the run needs ~{plan.total / 2**30:.1f} GiB per device, more than the device's "
+            f"{plan.setup.memory_bytes / 2**30:.1f} GiB: apply a change above, or start it "
+            "anyway with plan.force=true.",
+        )
+
+
+def predicted_memory(cfg: DictConfig, data: dict[str, Any]) -> dict[str, Any]:
+    """The memory plan's prediction for this run and its data (its largest micro-batch), for
+    summary.json; empty when the model config has no shape values to plan from."""
+    from dataclasses import replace
+
+    from dsft.planning.memory import plan_memory, setup_from_config
+
+    try:
+        plan = plan_memory(replace(setup_from_config(cfg), **data), suggest=False)
+    except (ValueError, KeyError) as err:
+        log.debug("no memory plan: %s", err)
+        return {}
+    terms = plan.as_dict()["terms"]
+    return {"predicted_mb": round(plan.total / 2**20, 1), "predicted_terms_mb": terms}
 
 
 def own_config(cfg: DictConfig) -> DictConfig:
@@ -219,11 +256,14 @@ def fit_and_evaluate(cfg, plain, record, trainer, module, datamodule, save_last)
         remove_partials(Path(ckpt_path))  # a save killed midway in the resumed run
         earlier = _read_json(Path(ckpt_path).parent.parent / "summary.json")
         record.data["initial_val_loss"] = earlier.get("initial_val_loss")  # the run's start
+    peak = PeakMemory(cuda=trainer.strategy.root_device.type == "cuda")
+    peak.start()
     if ckpt_path is None and plain["train"]["initial_validation"]:
         # The starting point, so every run shows how far training moved the val loss.
         trainer.validate(module, datamodule=datamodule, verbose=False)
         record.data["initial_val_loss"] = _metric(trainer, "val/loss")
     trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+    record.data["memory"] = {**peak.stop(), **predicted_memory(cfg, datamodule.plan_inputs())}
     record.data["final_train_loss"] = _metric(trainer, "train/loss")
     # Val loss of the final weights: reuse the last evaluation if it ran at the last step.
     if module.last_val_step != trainer.global_step or "val/loss" not in trainer.callback_metrics:

@@ -60,6 +60,7 @@ class AdaLoRA(LoRA):
 
     name = "adalora"
     schema: ClassVar[type[AdapterSchema]] = AdaLoraSchema
+    quantized_alternative: ClassVar[str | None] = None  # peft has no 4-bit AdaLoRA here
     peft_type: ClassVar[str] = "ADALORA"
     supports_early_stopping = False
     _not_on_experts = (("use_dora", "DoRA"), ("method", "AdaLoRA"))

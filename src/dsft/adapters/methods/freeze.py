@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from omegaconf import DictConfig
 
-from dsft.adapters.method import AdapterMethod, AdapterSchema
+from dsft.adapters.method import AdapterMethod, AdapterSchema, TrainablePlan
 from dsft.adapters.registry import register_method
 from dsft.adapters.saved import SavedResult
 from dsft.config.errors import ConfigError
@@ -62,6 +62,9 @@ class OwnWeights(AdapterMethod):
     def trained_modules(self, model) -> tuple[list, str]:
         """(the modules whose weights train, a description for the log)."""
         raise NotImplementedError
+
+    def planned_trainable(self, shape) -> TrainablePlan:
+        return TrainablePlan(shape.total_weights(), adapter_weights=False)
 
     def wrap(self, base, precision: str, gradient_checkpointing: bool, total_steps: int | None):
         from dsft.adapters.layers import train_own_weights
@@ -132,6 +135,11 @@ class Freeze(OwnWeights):
             return list(range(num_layers - self.adapter["trainable_layers"], num_layers))
         frozen = set(self.adapter["freeze_layers"])
         return [i for i in range(num_layers) if i not in frozen]
+
+    def planned_trainable(self, shape) -> TrainablePlan:
+        indices = self.trained_indices(shape.layers)
+        weights = sum(shape.layer_weights(i) for i in indices)
+        return TrainablePlan(weights, adapter_weights=False)
 
     def trained_modules(self, model) -> tuple[list, str]:
         layers = model.get_decoder().layers

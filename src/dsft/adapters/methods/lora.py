@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from omegaconf import DictConfig
 
-from dsft.adapters.method import AdapterMethod, AdapterSchema
+from dsft.adapters.method import AdapterMethod, AdapterSchema, TrainablePlan
 from dsft.adapters.registry import register_method
 from dsft.adapters.saved import SavedResult
 from dsft.adapters.targets import check_target_names, selected_targets
@@ -206,6 +206,23 @@ class LoRA(AdapterMethod):
             "use_dora": bool(peft.get("use_dora")),
             "use_rslora": bool(peft.get("use_rslora")),
         }
+
+    # --- planning ----------------------------------------------------------------------------
+
+    quantized_alternative: ClassVar[str | None] = "qlora"
+
+    def planned_trainable(self, shape) -> TrainablePlan:
+        targets = selected_targets(self.adapter, self.model_cfg)
+        r = self.adapter["r"]
+        return TrainablePlan(shape.lora_parameters(targets, r), True, r, tuple(targets))
+
+    def quantized_variant(self) -> str | None:
+        # PiSSA needs the full-precision weights (QLoRA refuses it)
+        return (
+            None
+            if _is_pissa(str(self.adapter.get("init", "default")))
+            else super().quantized_variant()
+        )
 
     # --- training ----------------------------------------------------------------------------
 

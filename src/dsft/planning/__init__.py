@@ -1,0 +1,1 @@
+"""Planning a run before launch: model shapes and FLOPs, memory per device, what to change."""
