@@ -32,7 +32,6 @@ BAD = [
     (["adapter.dropout=0.1"], "adapter.dropout", "fused 3-D parameters"),
     (["strategy=ddp", "+strategy.start_method=spawn"], "strategy", "use ddp"),
     (["strategy.name=ddp_spawn"], "strategy", "use ddp"),
-    (["hardware.devices=2"], "data.group_by_length", "group_by_length=false"),
     (["data.max_length=100000"], "data.max_length", "context_length"),
     (["adapter.target_preset=everything"], "adapter.target_preset", "all_linear"),
     (["resume=/nonexistent/run"], "resume", "last.ckpt"),

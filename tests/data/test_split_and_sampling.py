@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
+from dsft.data.sampling import LengthGroupedBatchSampler, RankShard, ShuffledBatchSampler
 from dsft.data.split import content_key, split_train_val
 from dsft.models.chat_templates import Message
 
@@ -57,3 +60,31 @@ def test_three_way_split_is_stable_too():
     random.Random(2).shuffle(shuffled)
     train2, val2, test2 = split_three_ways(shuffled + conversations(4000, 3000), 0.1, 0.1)
     assert keys(val) <= keys(val2) and keys(test) <= keys(test2) and keys(train) <= keys(train2)
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_rank_shards_together_are_the_global_batches_of_one_process(grouped):
+    lengths = [(i * 37) % 101 + 1 for i in range(50)]
+
+    def global_batches():
+        if grouped:
+            return LengthGroupedBatchSampler(lengths, 8, seed=3, window_batches=2)
+        return ShuffledBatchSampler(len(lengths), 8, seed=3)
+
+    one = list(global_batches())
+    shards = [list(RankShard(global_batches(), rank, 2)) for rank in (0, 1)]
+    assert len(shards[0]) == len(shards[1]) == len(one)
+    for step, batch in enumerate(one):
+        assert sorted(shards[0][step] + shards[1][step]) == sorted(batch)
+        assert len(shards[0][step]) == len(shards[1][step]) or len(batch) % 2
+    # A resumed rank continues with the global batches the run had not reached.
+    resumed = RankShard(global_batches(), 1, 2)
+    resumed.resume_at(0, 3)
+    assert list(resumed) == shards[1][3:]
+
+
+def test_a_global_batch_smaller_than_the_ranks_still_feeds_every_rank():
+    batches = ShuffledBatchSampler(5, 4, seed=0)  # batches of 4 and 1
+    shards = [list(RankShard(ShuffledBatchSampler(5, 4, seed=0), r, 4)) for r in range(4)]
+    last = list(batches)[-1]
+    assert all(shard[-1] == last for shard in shards)

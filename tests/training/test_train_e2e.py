@@ -199,6 +199,21 @@ def test_adalora_prunes_ranks_and_resumes_in_its_final_phase(tmp_path):
     assert config["rank_pattern"] and config["total_step"] == 10
 
 
+def test_ddp_with_length_grouped_batches_takes_the_steps_of_one_process(tmp_path):
+    """Each of two ranks trains on its half of the global batch one process would train on (the
+    default length-grouped batches): the result is the same run, within float reduction order."""
+    single, ddp = tmp_path / "single", tmp_path / "ddp"
+    assert_ok(run_train([*FAST, "hardware.micro_batch_size=4"], single))
+    assert_ok(
+        run_train([*FAST, "hardware.micro_batch_size=2", "hardware.devices=2", "strategy=ddp"], ddp)
+    )
+    one, two = read_summary(single), read_summary(ddp)
+    assert two["status"] == "completed" and two["global_step"] == one["global_step"] == 6
+    assert one["final_val_loss"] < one["initial_val_loss"]
+    assert abs(two["initial_val_loss"] - one["initial_val_loss"]) < 1e-4
+    assert abs(two["final_val_loss"] - one["final_val_loss"]) < 1e-4
+
+
 def test_ddp_on_two_cpu_processes_trains_one_run(tmp_path):
     """Real DDP: Lightning starts a second process (gloo) with rank 0's command and run dir."""
     single, ddp = tmp_path / "single", tmp_path / "ddp"

@@ -226,6 +226,7 @@ class TrainerConfig:
     enable_progress_bar: bool = MISSING
     deterministic: Any = MISSING
     default_root_dir: str = MISSING
+    use_distributed_sampler: bool = False
 
 
 @dataclass

@@ -11,7 +11,7 @@ from torch.utils.data import DataLoader
 
 from dsft.data.collate import PadCollator
 from dsft.data.pipeline import prepare_data
-from dsft.data.sampling import LengthGroupedBatchSampler, ShuffledBatchSampler
+from dsft.data.sampling import LengthGroupedBatchSampler, RankShard, ShuffledBatchSampler
 from dsft.data.tokenize import IGNORE_INDEX, TokenizedExample
 from dsft.models.chat_templates import get_template
 
@@ -29,12 +29,14 @@ class InstructionDataModule(L.LightningDataModule):
         micro_batch_size: int,
         seed: int = 42,
         cache_dir: str | None = None,
+        devices: int = 1,
     ):
         super().__init__()
         self.cfg = data
         self.tokenizer = tokenizer
         self.template = get_template(chat_template)
         self.micro_batch_size = micro_batch_size
+        self.devices = devices  # data-parallel ranks: each trains on its share of a global batch
         self.seed = seed
         self.cache_dir = cache_dir
         self.train_examples: list[TokenizedExample] = []
@@ -51,9 +53,12 @@ class InstructionDataModule(L.LightningDataModule):
         data = prepare_data(self.cfg, self.tokenizer, self.template, self.seed, self.cache_dir)
         self.train_examples, self.val_examples, self.test_examples = data.train, data.val, data.test
         self.stats = data.stats
-        n_batches = -(-len(self.train_examples) // self.micro_batch_size)
+        # Per rank's micro-batch: the ranks' gradients are averaged, so each divides by its share
+        # of the global batch's mean, and every answer token weighs what it would in one process.
+        global_batch = self.micro_batch_size * self.devices
+        n_batches = -(-len(self.train_examples) // global_batch)
         loss_tokens = sum(sum(t != IGNORE_INDEX for t in e.labels[1:]) for e in self.train_examples)
-        self.loss_tokens_per_batch = loss_tokens / n_batches
+        self.loss_tokens_per_batch = loss_tokens / n_batches / self.devices
 
     def plan_inputs(self) -> dict[str, int | None]:
         """What the memory plan can know from the data: the positions and loss positions of the
@@ -84,25 +89,15 @@ class InstructionDataModule(L.LightningDataModule):
         # Its own generator: the loader's base seed must not draw from the global RNG, which a
         # resumed run restores for dropout (see dsft.training.resume).
         generator = torch.Generator().manual_seed(self.seed)
-        distributed = self.trainer is not None and self.trainer.world_size > 1
-        if distributed and not self.cfg.get("group_by_length", False):
-            # DDP: Lightning shards a plain shuffled loader (DistributedSampler); not resumable
-            # mid-epoch.
-            return DataLoader(
-                self.train_examples,
-                batch_size=self.micro_batch_size,
-                shuffle=True,
-                generator=generator,
-                collate_fn=self.collate,
-                num_workers=workers,
-            )
+        rank, world = self._rank_and_world()
+        global_batch = self.micro_batch_size * world
         if self.cfg.get("group_by_length", False):
             lengths = [len(e.input_ids) for e in self.train_examples]
-            sampler = LengthGroupedBatchSampler(lengths, self.micro_batch_size, self.seed)
+            sampler = LengthGroupedBatchSampler(lengths, global_batch, self.seed)
         else:
-            sampler = ShuffledBatchSampler(
-                len(self.train_examples), self.micro_batch_size, self.seed
-            )
+            sampler = ShuffledBatchSampler(len(self.train_examples), global_batch, self.seed)
+        if world > 1:  # every rank walks the same global batches and takes its share
+            sampler = RankShard(sampler, rank, world)
         if self._resume is not None:
             sampler.resume_at(*self._resume)
             self._resume = None
@@ -113,6 +108,12 @@ class InstructionDataModule(L.LightningDataModule):
             num_workers=workers,
             generator=generator,
         )
+
+    def _rank_and_world(self) -> tuple[int, int]:
+        trainer = self.trainer
+        if trainer is None or trainer.world_size == 1:
+            return 0, 1
+        return trainer.global_rank, trainer.world_size
 
     def state_dict(self) -> dict[str, Any]:
         """Where training is in its epoch, for a resume that continues with the next batch."""
@@ -132,8 +133,9 @@ class InstructionDataModule(L.LightningDataModule):
         return self._eval_loader(self.test_examples)
 
     def _eval_loader(self, examples: list[TokenizedExample]) -> DataLoader:
+        rank, world = self._rank_and_world()
         return DataLoader(
-            examples,
+            examples[rank::world],  # each example scored once (the sums are reduced over ranks)
             batch_size=self.micro_batch_size,
             shuffle=False,
             collate_fn=PadCollator(self.tokenizer.pad_token_id),  # eval examples are unpacked

@@ -81,3 +81,28 @@ class LengthGroupedBatchSampler(EpochBatchSampler):
             ]
         rng.shuffle(batches)
         return batches
+
+
+class RankShard(Sampler[list[int]]):
+    """One rank's share of each global batch of `batches` (a sampler of micro_batch x world
+    batches, shuffled or length-grouped, the same on every rank): at each step the ranks' micro-
+    batches together are the batch one process would train on with micro_batch x world. A
+    global batch shorter than `world` is repeated so that every rank gets an example."""
+
+    def __init__(self, batches: EpochBatchSampler, rank: int, world: int):
+        self.batches, self.rank, self.world = batches, rank, world
+
+    def set_epoch(self, epoch: int) -> None:
+        self.batches.set_epoch(epoch)
+
+    def resume_at(self, epoch: int, batches_done: int) -> None:
+        self.batches.resume_at(epoch, batches_done)
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        for batch in self.batches:
+            if len(batch) < self.world:
+                batch = (batch * self.world)[: self.world]
+            yield batch[self.rank :: self.world]

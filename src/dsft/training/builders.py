@@ -24,6 +24,7 @@ def build_datamodule(plain: dict[str, Any], tokenizer, seed: int, cache_dir: str
         plain["hardware"]["micro_batch_size"],
         seed=seed,
         cache_dir=cache_dir,
+        devices=plain["hardware"]["devices"],
     )
     datamodule.setup("fit")
     return datamodule
@@ -43,7 +44,7 @@ def build_module(plain: dict[str, Any], source: str, datamodule):
         gradient_checkpointing=plain["hardware"]["gradient_checkpointing"],
         total_steps=max_steps if max_steps > 0 else None,
     )
-    if plain["data"].get("group_by_length"):
+    if plain["data"].get("group_by_length") or plain["hardware"]["devices"] > 1:
         module.loss_normalizer = datamodule.loss_tokens_per_batch
     return module
 

@@ -11,12 +11,6 @@ from dsft.config.rules.common import positive
 
 
 def validate_data(data: DictConfig, model: DictConfig, hardware: DictConfig) -> None:
-    if hardware.devices > 1 and data.group_by_length:
-        raise ConfigError(
-            "data.group_by_length",
-            "length-grouped batches are not sharded across devices yet; set "
-            "data.group_by_length=false for multi-device runs.",
-        )
     _validate_sources(data)
     for split, path in data.split_files.items():
         if split not in ("val", "test"):
