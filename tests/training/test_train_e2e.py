@@ -230,3 +230,52 @@ def test_ddp_on_two_cpu_processes_trains_one_run(tmp_path):
     assert 1.5 < ratio < 2.5
     # The val loss reduced over both ranks equals an independent single-process evaluation.
     assert abs(independent_val_loss(ddp) - summary["final_val_loss"]) < 1e-4
+
+
+def test_progress_lines_without_a_terminal_and_only_in_train_log_on_one(tmp_path):
+    """Piped (no terminal): a line every N steps on the console and in train.log, no bar. On a
+    pseudo-terminal: the lines only in train.log."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    args = [*FAST, "callbacks.progress.every_n_steps=2"]
+    piped = tmp_path / "piped"
+    proc = run_train(args, piped)
+    assert_ok(proc)
+    lines = [line for line in proc.stdout.splitlines() if "dsft.progress" in line]
+    assert [line.split(" - ")[1].split(" |")[0] for line in lines] == [
+        "step 2/6",
+        "step 4/6",
+        "step 6/6",
+    ]
+    assert "train loss" in lines[0] and "tok/s" in lines[0] and "ETA" in lines[0]
+    assert "val loss" in lines[1] and "(step 3)" in lines[1]  # new since the line before
+    assert "Epoch 0" not in proc.stdout  # no progress bar without a terminal
+    assert (
+        sum("dsft.progress" in line for line in (piped / "train.log").read_text().splitlines()) == 3
+    )
+
+    tty = tmp_path / "tty"
+    leader, follower = pty.openpty()
+    cmd = [sys.executable, str(ROOT / "train.py"), f"hydra.run.dir={tty}", *args]
+    child = subprocess.Popen(cmd, cwd=ROOT, stdout=follower, stderr=follower, close_fds=True)
+    os.close(follower)
+    screen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        screen += chunk
+    assert child.wait(timeout=600) == 0, screen[-2000:]
+    os.close(leader)
+    assert b"dsft.progress" not in screen
+    assert (
+        sum("dsft.progress" in line for line in (tty / "train.log").read_text().splitlines()) == 3
+    )

@@ -94,12 +94,15 @@ def build_trainer(plain: dict[str, Any], callbacks: list, loggers: list):
     from lightning.pytorch.callbacks import ModelCheckpoint
 
     from dsft.training.callbacks import AtomicCheckpointIO
+    from dsft.training.progress import console_is_terminal
 
     return instantiate(
         plain["trainer"],
         callbacks=callbacks,
         logger=loggers or False,
         plugins=[AtomicCheckpointIO()],
+        # Without a terminal the bar is noise; dsft's progress lines say the same in plain text.
+        enable_progress_bar=plain["trainer"]["enable_progress_bar"] and console_is_terminal(),
         # Only the checkpoint callbacks configured: Lightning would otherwise add its own.
         enable_checkpointing=any(isinstance(c, ModelCheckpoint) for c in callbacks),
     )
