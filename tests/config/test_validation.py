@@ -33,6 +33,8 @@ BAD = [
     (["strategy=ddp", "+strategy.start_method=spawn"], "strategy", "use ddp"),
     (["strategy.name=ddp_spawn"], "strategy", "use ddp"),
     (["data.max_length=100000"], "data.max_length", "context_length"),
+    (["strategy=fsdp", "hardware.devices=2"], "strategy", "fused MoE experts"),
+    (["strategy=fsdp", "model=llama_tiny", "adapter=qlora"], "strategy", "does not shard"),
     (["adapter.target_preset=everything"], "adapter.target_preset", "all_linear"),
     (["resume=/nonexistent/run"], "resume", "last.ckpt"),
     # adapter methods

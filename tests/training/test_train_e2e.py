@@ -279,3 +279,28 @@ def test_progress_lines_without_a_terminal_and_only_in_train_log_on_one(tmp_path
     assert (
         sum("dsft.progress" in line for line in (tty / "train.log").read_text().splitlines()) == 3
     )
+
+
+def test_fsdp_on_two_cpu_processes_equals_one_process_and_saves_one_adapter(tmp_path):
+    """strategy=fsdp (FSDP2 through Lightning, gloo): each rank holds half of every weight; the
+    run ends where one process with the same global batch does; one loadable adapter."""
+    from safetensors.torch import load_file
+
+    common = [*FAST, "model=llama_tiny"]
+    single, fsdp = tmp_path / "single", tmp_path / "fsdp"
+    assert_ok(run_train([*common, "hardware.micro_batch_size=4"], single))
+    two = [*common, "hardware.micro_batch_size=2", "hardware.devices=2", "strategy=fsdp"]
+    assert_ok(run_train(two, fsdp))
+    log = (fsdp / "train.log").read_text()
+    assert "FSDP over 2 ranks: this rank holds" in log and "(50.0%)" in log
+    one, sharded = read_summary(single), read_summary(fsdp)
+    assert sharded["status"] == "completed" and sharded["global_step"] == 6
+    assert abs(sharded["final_val_loss"] - one["final_val_loss"]) < 1e-4
+    assert "train/grad_norm" in (fsdp / "csv" / "metrics.csv").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fsdp", "single"]
+    a = load_file(fsdp / "adapter" / "adapter_model.safetensors")
+    b = load_file(single / "adapter" / "adapter_model.safetensors")
+    assert a.keys() == b.keys() and all(a[k].shape == b[k].shape for k in a)
+    assert max(float((a[k] - b[k]).abs().max()) for k in a) < 1e-4
+    run = load_run(fsdp)  # the whole adapter, on an unsharded model
+    assert run.model is not None

@@ -116,6 +116,11 @@ class AdapterMethod:
         """What trains, for the memory planner (`shape`: a dsft.planning.shapes.ModelShape)."""
         raise NotImplementedError
 
+    @classmethod
+    def sharding_problem(cls, adapter: DictConfig, model: DictConfig) -> str | None:
+        """Why this method cannot train under strategy=fsdp (dsft.training.sharding), or None."""
+        return f"adapter={cls.name} does not shard yet"
+
     def quantized_variant(self) -> str | None:
         """The method name that trains this adapter on a 4-bit base (None: there is none)."""
         return self.quantized_alternative
@@ -150,8 +155,9 @@ class AdapterMethod:
 
     # --- results -----------------------------------------------------------------------------
 
-    def save(self, model, run_dir: Path, tokenizer) -> Path:
-        """Save the trained result into `run_dir / saved_dir` and return that path."""
+    def save(self, model, run_dir: Path, tokenizer, state_dict: dict | None = None) -> Path:
+        """Save the trained result into `run_dir / saved_dir` and return that path
+        (`state_dict`: the trained weights gathered whole, when the model is sharded)."""
         raise NotImplementedError
 
     def load(self, load_base, saved: Path, source: str, trainable: bool = False):

@@ -232,7 +232,12 @@ def _activate_lora_on_four_bit(wrapper, active_adapters: list[str]):
                 break
 
 
-def save_adapter(model: PeftModel, target: Path, pissa_initial: Path | None = None) -> None:
+def save_adapter(
+    model: PeftModel,
+    target: Path,
+    pissa_initial: Path | None = None,
+    state_dict: dict | None = None,
+) -> None:
     """Save the adapter in PEFT format, atomically.
 
     The frozen base (lm_head included) comes from its source, so only adapter weights are
@@ -240,6 +245,8 @@ def save_adapter(model: PeftModel, target: Path, pissa_initial: Path | None = No
     base, so it loads onto the unmodified checkpoint like any other adapter.
     """
     kwargs: dict[str, Any] = {"save_embedding_layers": False}
+    if state_dict is not None:  # gathered from shards (FSDP)
+        kwargs["state_dict"] = state_dict
     if pissa_initial is not None:
         kwargs["path_initial_model_for_weight_conversion"] = str(pissa_initial)
     with atomic_path(target, directory=True) as staging:

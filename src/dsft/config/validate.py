@@ -42,6 +42,7 @@ def validate(cfg: DictConfig) -> None:
     method.validate(cfg.adapter, cfg.model, cfg.hardware)
     optimizer.validate_optimizer(cfg.optimizer)
     hardware.validate_hardware(cfg.hardware, cfg.strategy)
+    hardware.validate_sharding(cfg)
     data.validate_data(cfg.data, cfg.model, cfg.hardware)
     train.validate_train(cfg.train)
     train.validate_objective(cfg.train, cfg.eval)

@@ -53,6 +53,7 @@ class FineTuneModule(L.LightningModule):
         # answer token weighs the same whatever batch it lands in (set for length-grouped batches,
         # whose short-example batches would otherwise weigh each of their tokens more).
         self.loss_normalizer: float | None = None
+        self.sharded = False  # FSDP units applied (dsft.training.sharding)
 
     def configure_model(self) -> None:
         if self.model is not None:
@@ -67,6 +68,12 @@ class FineTuneModule(L.LightningModule):
         )
         self.model = self.method.wrap(base, hp.precision, hp.gradient_checkpointing, hp.total_steps)
         self.trainable_parameters, _ = count_parameters(self.model)
+        if self._trainer is not None:
+            from dsft.training.sharding import is_sharded, shard_lora_model
+
+            if is_sharded(self.trainer.strategy):  # strategy=fsdp
+                shard_lora_model(self.model, self.causal_lm, self.device_mesh["data_parallel"])
+                self.sharded = True
 
     @property
     def causal_lm(self):
@@ -83,12 +90,13 @@ class FineTuneModule(L.LightningModule):
         hidden = causal_lm.get_decoder()(
             input_ids=batch["input_ids"], attention_mask=attention_mask, use_cache=False, **extra
         ).last_hidden_state
-        return selected_token_loss_sum(
-            hidden,
-            batch["loss_positions"],
-            batch["loss_targets"],
-            causal_lm.get_output_embeddings(),
-        )
+        head = causal_lm.get_output_embeddings()
+        args = (hidden, batch["loss_positions"], batch["loss_targets"])
+        if self.sharded:  # the output layer's FSDP hooks must fire around the fused loss
+            from dsft.training.sharding import through_module
+
+            return through_module(head, selected_token_loss_sum, *args)
+        return selected_token_loss_sum(*args, head)
 
     def _logging_step(self) -> bool:
         """Log only on the steps Lightning writes (the same rule as its logger connector):
@@ -183,12 +191,16 @@ class FineTuneModule(L.LightningModule):
     def configure_gradient_clipping(
         self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None
     ):
-        params = [p for group in optimizer.param_groups for p in group["params"]]
-        norm = torch.nn.utils.clip_grad_norm_(
-            params, self.hparams.optimizer["max_grad_norm"], foreach=True
+        if self._logging_step():  # the norm before clipping, for people to read
+            grads = [p.grad for group in optimizer.param_groups for p in group["params"]]
+            norm = torch.nn.utils.get_total_norm([g for g in grads if g is not None], foreach=True)
+            self.log("train/grad_norm", getattr(norm, "full_tensor", lambda: norm)())
+        # Lightning's clipping, which knows the strategy (sharded gradients under FSDP)
+        self.clip_gradients(
+            optimizer,
+            gradient_clip_val=self.hparams.optimizer["max_grad_norm"],
+            gradient_clip_algorithm="norm",
         )
-        if self._logging_step():
-            self.log("train/grad_norm", norm)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         trainable = {name for name, p in self.named_parameters() if p.requires_grad}

@@ -358,8 +358,13 @@ def save_result(trainer, module, run_dir: Path, tokenizer) -> Path:
     """The method saves its result (rank 0 only); returns where."""
     from dsft.adapters.registry import method_class
 
+    state = None
+    if module.sharded:  # gathered on every rank (a collective), written by rank 0
+        from dsft.training.sharding import full_lora_state
+
+        state = full_lora_state(module.model)
     if trainer.is_global_zero:
-        return module.method.save(module.model, run_dir, tokenizer)
+        return module.method.save(module.model, run_dir, tokenizer, state)
     return run_dir / method_class(module.hparams.adapter["method"]).saved_dir
 
 

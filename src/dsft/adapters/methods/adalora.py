@@ -61,6 +61,11 @@ class AdaLoRA(LoRA):
     name = "adalora"
     schema: ClassVar[type[AdapterSchema]] = AdaLoraSchema
     quantized_alternative: ClassVar[str | None] = None  # peft has no 4-bit AdaLoRA here
+
+    @classmethod
+    def sharding_problem(cls, adapter: DictConfig, model: DictConfig) -> str | None:
+        return f"adapter={cls.name} does not shard yet"
+
     peft_type: ClassVar[str] = "ADALORA"
     supports_early_stopping = False
     _not_on_experts = (("use_dora", "DoRA"), ("method", "AdaLoRA"))

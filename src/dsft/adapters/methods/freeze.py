@@ -76,7 +76,7 @@ class OwnWeights(AdapterMethod):
         model.train()
         return model
 
-    def save(self, model, run_dir: Path, tokenizer) -> Path:
+    def save(self, model, run_dir: Path, tokenizer, state_dict: dict | None = None) -> Path:
         from dsft.adapters.layers import save_model
 
         target = run_dir / self.saved_dir

@@ -216,6 +216,16 @@ class LoRA(AdapterMethod):
         r = self.adapter["r"]
         return TrainablePlan(shape.lora_parameters(targets, r), True, r, tuple(targets))
 
+    @classmethod
+    def sharding_problem(cls, adapter: DictConfig, model: DictConfig) -> str | None:
+        from dsft.models.architectures import MOE_FAMILIES
+
+        if model.family in MOE_FAMILIES:
+            return f"the fused MoE experts of {model.family} do not shard yet"
+        if _is_pissa(str(adapter.init)):
+            return "PiSSA's initial adapter is saved from the whole weights"
+        return None
+
     def quantized_variant(self) -> str | None:
         # PiSSA needs the full-precision weights (QLoRA refuses it)
         return (
@@ -264,11 +274,11 @@ class LoRA(AdapterMethod):
 
     # --- results -----------------------------------------------------------------------------
 
-    def save(self, model, run_dir: Path, tokenizer) -> Path:
+    def save(self, model, run_dir: Path, tokenizer, state_dict: dict | None = None) -> Path:
         from dsft.adapters.peft_lora import save_adapter
 
         target = run_dir / self.saved_dir
-        save_adapter(model, target, self.pissa_initial)
+        save_adapter(model, target, self.pissa_initial, state_dict)
         return target
 
     def load(self, load_base, saved: Path, source: str, trainable: bool = False):

@@ -49,6 +49,10 @@ class QLoRA(LoRA):
     quantized_alternative: ClassVar[str | None] = None  # it is the 4-bit one
 
     @classmethod
+    def sharding_problem(cls, adapter: DictConfig, model: DictConfig) -> str | None:
+        return f"adapter={cls.name} does not shard yet"
+
+    @classmethod
     def validate(cls, adapter: DictConfig, model: DictConfig, hardware: DictConfig) -> None:
         super().validate(adapter, model, hardware)
         if adapter.init.startswith("pissa"):

@@ -57,3 +57,22 @@ def check_machine(hardware: DictConfig) -> None:
             f"{hardware.devices} GPUs asked for, {found} visible here. Use hardware.devices="
             f"{found} (or check CUDA_VISIBLE_DEVICES).",
         )
+
+
+def validate_sharding(cfg: DictConfig) -> None:
+    """strategy=fsdp only for what dsft.training.sharding shards."""
+    from dsft.adapters.registry import method_class
+    from dsft.training.sharding import FSDP_TARGET
+
+    if cfg.strategy.get("_target_") != FSDP_TARGET:
+        return
+    problem = method_class(cfg.adapter.method).sharding_problem(cfg.adapter, cfg.model)
+    if problem:
+        raise ConfigError(
+            "strategy",
+            f"strategy=fsdp: {problem}. Use strategy=ddp (each device holds the whole model), "
+            "or LoRA on a dense model (Llama, Qwen families) for FSDP.",
+        )
+    tp = cfg.strategy.get("tensor_parallel_size", 1)
+    if tp != 1:
+        raise ConfigError("strategy.tensor_parallel_size", "must be 1: dsft shards data only.")
