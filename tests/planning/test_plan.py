@@ -93,3 +93,27 @@ def test_train_refuses_a_run_the_plan_says_does_not_fit(tmp_path):
         run_train(["plan=true", "plan.force=true", "hardware.memory_gb=0.05", "debug=fast"], forced)
     )
     assert "does NOT fit" in (forced / "train.log").read_text()
+
+
+def test_fsdp_divides_weights_and_states_over_devices_and_is_suggested():
+    base = ["model=deepseek_r1_distill_qwen_32b", "hardware=a100", "hardware.memory_gb=40"]
+    plan = plan_memory(setup_from_config(compose_config(base)))
+    assert plan.fits is False
+    suggested = [" ".join(c.overrides) for c in plan.changes]
+    assert "strategy=fsdp hardware.devices=2" in suggested
+    sharded = plan_memory(
+        setup_from_config(compose_config([*base, "strategy=fsdp", "hardware.devices=2"]))
+    )
+    assert sharded.fits
+
+    def weights(p):
+        return next(t.bytes for t in p.terms if t.name.startswith("weights"))
+
+    assert weights(sharded) == pytest.approx(weights(plan) / 2)
+    # MoE models do not shard yet: never suggested for them.
+    moe = plan_memory(
+        setup_from_config(
+            compose_config(["model=deepseek_v2_lite", "hardware=a100", "hardware.memory_gb=24"])
+        )
+    )
+    assert not any("strategy=fsdp" in " ".join(c.overrides) for c in moe.changes)

@@ -79,6 +79,8 @@ class Setup:
     embedding_rows_used: int | None = None
     packed: bool = False
     model_dtype: str = "float32"
+    sharded: bool = False  # strategy=fsdp: weights and their states split over the devices
+    shardable: bool = False  # whether strategy=fsdp can train this config
 
     @property
     def mapped_weights(self) -> bool:
@@ -147,7 +149,7 @@ class MemoryPlan:
         }
 
 
-PLAN_GROUPS = ("model", "adapter", "data", "hardware", "optimizer")
+PLAN_GROUPS = ("model", "adapter", "data", "hardware", "optimizer", "strategy")
 
 
 def setup_from_config(cfg) -> Setup:
@@ -161,9 +163,14 @@ def setup_from_config(cfg) -> Setup:
         cfg = {
             k: OmegaConf.to_container(cfg[k], resolve=True, enum_to_str=True) for k in PLAN_GROUPS
         }
+    from dsft.training.sharding import FSDP_TARGET
+
     model, adapter, hardware = cfg["model"], cfg["adapter"], cfg["hardware"]
     shape = ModelShape.of(model)
     method = build_method(adapter, model)
+    sharding_problem = type(method).sharding_problem(
+        OmegaConf.create(adapter), OmegaConf.create(model)
+    )
     quant = method.quantization()
     precision = str(hardware["precision"])
     load_dtype = "float32" if precision.startswith("32") else model.get("dtype", "bfloat16")
@@ -195,6 +202,8 @@ def setup_from_config(cfg) -> Setup:
         memory_source=source,
         packed=bool(cfg["data"].get("packing")),
         model_dtype=model.get("dtype", "bfloat16"),
+        sharded=(cfg.get("strategy") or {}).get("_target_") == FSDP_TARGET,
+        shardable=sharding_problem is None,
     )
 
 
@@ -234,6 +243,19 @@ def plan_memory(setup: Setup, suggest: bool = True) -> MemoryPlan:
             "AdamW, 2 moments" + (" (8-bit)" if s.eight_bit_adam else ""),
         )
     )
+    if s.sharded and s.devices > 1:  # FSDP: each device keeps 1/devices of these
+        terms = [
+            replace(t, bytes=t.bytes / s.devices, detail=f"{t.detail}, 1/{s.devices}")
+            for t in terms
+        ]
+        biggest = max(shape.layer_weights(i) for i in range(shape.layers))
+        terms.append(
+            Term(
+                "gathered layer (FSDP)",
+                biggest * BYTES[s.load_dtype] * 2,
+                "two layers whole at a time",
+            )
+        )
     activations = _activation_terms(s)
     terms += activations
     terms.append(_loss_term(s))
@@ -245,7 +267,7 @@ def plan_memory(setup: Setup, suggest: bool = True) -> MemoryPlan:
         f"the fused loss avoids full logits: a plain loop would keep {full_logits / GIB:.2f} GiB "
         f"of them ({s.tokens:,} positions x {shape.vocab:,} x fp32, with their gradient)"
     )
-    if s.devices > 1:
+    if s.devices > 1 and not s.sharded:
         plan.notes.append(f"per device; DDP replicates everything on each of {s.devices} devices")
     if suggest and plan.fits is False:
         plan.changes = _changes(setup)
@@ -416,6 +438,14 @@ def _changes(setup: Setup) -> list[Change]:
                 replace(setup, quantized=True, method=setup.quantized_variant),
             )
         )
+    if setup.shardable and not setup.sharded:
+        for devices in (2, 4, 8):
+            candidates.append(
+                (
+                    ["strategy=fsdp", f"hardware.devices={devices}"],
+                    replace(setup, sharded=True, devices=devices),
+                )
+            )
     length = setup.max_length
     while length > 512:
         length //= 2
@@ -441,6 +471,8 @@ def _changes(setup: Setup) -> list[Change]:
             grad_accum=max(combined.grad_accum, changed.grad_accum),
             checkpointing=combined.checkpointing or changed.checkpointing,
             quantized=combined.quantized or changed.quantized,
+            sharded=combined.sharded or changed.sharded,
+            devices=max(combined.devices, changed.devices),
             method=changed.method if changed.quantized else combined.method,
             max_length=min(combined.max_length, changed.max_length),
         )
