@@ -63,3 +63,15 @@ def test_dsft_help_is_torch_free():
         assert not {"torch", "transformers", "peft"} & imported_modules(proc.stderr), args
         if args[0] == "export":
             assert "merged,adapter,nf4,onnx,torchscript,pt2" in proc.stdout
+        if args == ["--help"]:  # every subcommand is listed
+            for command in ("eval", "chat", "export", "plan", "rerun", "compare"):
+                assert f"    {command} " in proc.stdout, command
+
+
+def test_dsft_version():
+    from dsft import __version__
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "dsft.cli", "--version"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == f"dsft {__version__}"

@@ -1,4 +1,4 @@
-"""The `dsft` command: tools that work on finished runs (training itself is `python train.py`).
+"""The `dsft` command: plan a run; evaluate, chat with, export, repeat and compare finished ones.
 
     dsft eval outputs/runs/<run>                         # the default evaluation suite
     dsft eval outputs/runs/<run> eval=medical_mc         # a named suite (conf/eval/)
@@ -25,9 +25,11 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from dsft import __version__
     from dsft.tracking.compare import METRICS
 
     parser = argparse.ArgumentParser(prog="dsft", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"dsft {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     compare = commands.add_parser(
         "compare",
