@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dsft.models.architectures import FUSED_EXPERTS, MOE_FAMILIES, fused_expert_ranks
+from dsft.models.architectures import MOE_FAMILIES, fused_expert_ranks
 
 
 @dataclass(frozen=True)
@@ -221,5 +221,3 @@ class ModelShape:
         head = 4 * self.hidden * self.vocab + (6 * r * (self.hidden + self.vocab))
         return float(non_pad_tokens * (backbone + attention) + loss_tokens * head)
 
-
-__all__ = ["FUSED_EXPERTS", "ModelShape"]
