@@ -220,4 +220,3 @@ class ModelShape:
         attention = self.layers * 3 * 2 * 2 * attn_dim * context
         head = 4 * self.hidden * self.vocab + (6 * r * (self.hidden + self.vocab))
         return float(non_pad_tokens * (backbone + attention) + loss_tokens * head)
-
