@@ -279,7 +279,7 @@ def _plan(parser, args) -> int:
         cfg = compose_train(args.overrides)
         validate(cfg)
         plan = plan_memory(setup_from_config(cfg))
-    except (ConfigError, ValueError) as err:
+    except (ConfigError, ValueError, NotImplementedError) as err:
         parser.exit(2, f"dsft plan: error: {err}\n")
     print(render(plan, " ".join(args.overrides)))
     return 1 if plan.fits is False else 0

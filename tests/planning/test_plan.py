@@ -117,3 +117,14 @@ def test_fsdp_divides_weights_and_states_over_devices_and_is_suggested():
         )
     )
     assert not any("strategy=fsdp" in " ".join(c.overrides) for c in moe.changes)
+
+
+def test_a_method_the_planner_does_not_know_never_fails_its_run(monkeypatch, caplog):
+    """A user's method without `planned_trainable`: the run's summary just has no prediction."""
+    from dsft.adapters.method import AdapterMethod
+    from dsft.adapters.methods.lora import LoRA
+    from dsft.training.run import predicted_memory
+
+    monkeypatch.setattr(LoRA, "planned_trainable", AdapterMethod.planned_trainable)
+    assert predicted_memory(compose_config([]), {}) == {}
+    assert "does not tell the memory planner what it trains" in caplog.text

@@ -114,7 +114,10 @@ class AdapterMethod:
 
     def planned_trainable(self, shape) -> TrainablePlan:
         """What trains, for the memory planner (`shape`: a dsft.planning.shapes.ModelShape)."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"adapter={self.name} does not tell the memory planner what it trains "
+            "(AdapterMethod.planned_trainable)"
+        )
 
     @classmethod
     def sharding_problem(cls, adapter: DictConfig, model: DictConfig) -> str | None:
