@@ -72,7 +72,7 @@ def run_train(args: list[str], run_dir: Path, timeout: int = 600, env: dict | No
     )
 
 
-def start_train(args: list[str], run_dir: Path) -> subprocess.Popen:
+def start_train(args: list[str], run_dir: Path, env: dict | None = None) -> subprocess.Popen:
     """Start `python train.py` in the background (output discarded), its run dir at `run_dir`;
     for tests that stop it midway (kill -9, SIGTERM)."""
     return subprocess.Popen(
@@ -80,6 +80,7 @@ def start_train(args: list[str], run_dir: Path) -> subprocess.Popen:
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
 
 

@@ -75,3 +75,31 @@ def test_wandb_spec_command_lines_compose(path):
             for part in key.split("."):
                 node = node[part]
             assert float(node) == float(value)
+
+
+@pytest.fixture
+def as_multirun_job():
+    """Set the composed config as the running Hydra job's (what validate() sees in a job)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    yield HydraConfig.instance().set_config
+    HydraConfig.instance().cfg = None
+
+
+def test_multi_node_preset_starts_one_process_per_device(as_multirun_job):
+    from dsft.config.errors import ConfigError
+
+    cfg = compose_with_hydra(["+cluster=slurm_2x8", "hydra.mode=MULTIRUN"])
+    as_multirun_job(cfg)
+    validate(cfg)  # in a multirun: allowed, the launcher starts a process per device
+    launcher = cfg.hydra.launcher
+    assert (launcher.nodes, launcher.tasks_per_node, launcher.gpus_per_node) == (2, 8, 8)
+    assert (cfg.trainer.num_nodes, cfg.trainer.devices) == (2, 8)
+    assert cfg.strategy._target_.endswith("DDPStrategy")
+    assert launcher.additional_parameters.requeue is True and launcher.max_num_timeout > 0
+    cfg = compose_with_hydra(
+        ["+cluster=slurm_2x8", "hydra.mode=MULTIRUN", "hydra.launcher.tasks_per_node=1"]
+    )
+    as_multirun_job(cfg)
+    with pytest.raises(ConfigError, match="hydra.launcher.tasks_per_node=8 hydra.launcher.nodes=2"):
+        validate(cfg)

@@ -157,7 +157,8 @@ class HardwareConfig:
 
     name: str = MISSING
     accelerator: str = "cpu"  # cpu | gpu | auto
-    devices: int = 1
+    devices: int = 1  # per node
+    num_nodes: int = 1  # several: a cluster launches one process per device (+cluster=slurm_2x8)
     precision: Precision = Precision["32-true"]  # 32-true | bf16-mixed | 16-mixed | bf16-true
     # Whether this hardware computes in bfloat16 (false on T4/V100: use 16-mixed there).
     has_bf16: bool = MISSING
@@ -210,6 +211,7 @@ class TrainerConfig:
     _target_: str = "lightning.pytorch.Trainer"
     accelerator: str = MISSING
     devices: Any = MISSING
+    num_nodes: Any = 1
     strategy: Any = MISSING  # a node of the `strategy` group
     precision: Precision = MISSING
     max_steps: int = MISSING

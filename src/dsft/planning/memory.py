@@ -195,7 +195,7 @@ def setup_from_config(cfg) -> Setup:
         grad_accum=int(hardware["grad_accum"]),
         max_length=int(cfg["data"]["max_length"]),
         checkpointing=bool(hardware["gradient_checkpointing"]),
-        devices=int(hardware.get("devices", 1)),
+        devices=int(hardware.get("devices", 1)) * int(hardware.get("num_nodes", 1)),
         eight_bit_adam="8bit" in optimizer.lower(),
         accelerator=str(hardware.get("accelerator", "cpu")),
         memory_bytes=memory,

@@ -75,11 +75,11 @@ def build_callbacks(plain: dict[str, Any], job_started: float) -> list:
         if isinstance(callback, TokenThroughput):
             callback.job_started = job_started
     if plain.get("resume"):  # the earlier run's CSV and TensorBoard logs go on in this one
-        from dsft.config.resume import resumed_run_dir
         from dsft.training.continued_logs import ContinuedLogs
+        from dsft.training.preemption import earlier_run_of
 
-        earlier = resumed_run_dir(plain["resume"])
-        callbacks.append(ContinuedLogs(earlier, plain["paths"]["output_dir"]))
+        run_dir = plain["paths"]["output_dir"]
+        callbacks.append(ContinuedLogs(earlier_run_of(plain["resume"], run_dir), run_dir))
     return callbacks
 
 
@@ -94,13 +94,14 @@ def build_trainer(plain: dict[str, Any], callbacks: list, loggers: list):
     from lightning.pytorch.callbacks import ModelCheckpoint
 
     from dsft.training.callbacks import AtomicCheckpointIO
+    from dsft.training.cluster import cluster_plugins
     from dsft.training.progress import console_is_terminal
 
     return instantiate(
         plain["trainer"],
         callbacks=callbacks,
         logger=loggers or False,
-        plugins=[AtomicCheckpointIO()],
+        plugins=[AtomicCheckpointIO(), *cluster_plugins()],
         # Without a terminal the bar is noise; dsft's progress lines say the same in plain text.
         enable_progress_bar=plain["trainer"]["enable_progress_bar"] and console_is_terminal(),
         # Only the checkpoint callbacks configured: Lightning would otherwise add its own.

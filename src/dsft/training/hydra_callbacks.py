@@ -21,6 +21,7 @@ RANK_VARIABLES = (
     "NODE_RANK",
     "GROUP_RANK",
     "SLURM_PROCID",
+    "SUBMITIT_LOCAL_GLOBALID",
     "JSM_NAMESPACE_RANK",
 )
 
@@ -56,10 +57,14 @@ class ProtectExistingRuns(Callback):
             raise SystemExit(2)
 
     def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        from dsft.training.preemption import continues_in_place
+
         if is_ddp_worker():
             return
         run_dir = Path(config.hydra.run.dir)
         _refuse_unwritable(run_dir, "hydra.run.dir")
+        if continues_in_place(run_dir):  # a requeued job, started again
+            return
         taken = [name for name in RUN_MARKERS if (run_dir / name).exists()]
         if taken:
             print(

@@ -27,6 +27,13 @@ from dsft.config.validate import resolve_resume_checkpoint, validate
 from dsft.training.clock import job_start_time
 from dsft.training.hydra_callbacks import RUN_MARKERS, is_ddp_worker
 from dsft.training.peak_memory import PeakMemory
+from dsft.training.preemption import (
+    RequeueRequested,
+    continues_in_place,
+    earlier_run_of,
+    slurm_job_id,
+    snapshot_logs,
+)
 from dsft.training.record import RunRecord
 from dsft.training.write_errors import CheckpointWriteError
 
@@ -38,14 +45,17 @@ def run(cfg: DictConfig) -> float:
     of train.objective (the final val loss by default), the metric sweepers optimise."""
     entered, job_started = time.time(), job_start_time()
     run_dir = Path(cfg.paths.output_dir)
+    in_place = continues_in_place(run_dir)  # a requeued job, started again in its run dir
     try:
-        if HydraConfig.initialized() and (cfg.resume or cfg.rerun):
+        if HydraConfig.initialized() and (cfg.resume or cfg.rerun) and not in_place:
             cfg = own_config(cfg)  # the earlier run's own config, not the defaults
         validate(cfg)
         check_machine(cfg.hardware)
         if cfg.plan.enabled:
             check_plan(cfg)
-        if not is_ddp_worker():
+        if in_place:
+            cfg = continue_in_place(cfg, run_dir)
+        elif not is_ddp_worker():
             ensure_fresh_run_dir(run_dir)
         stages = None
         if cfg.stages:
@@ -61,6 +71,8 @@ def run(cfg: DictConfig) -> float:
             write_config(cfg, run_dir)  # the experiment's; each stage writes its own
             return run_stages(stages, run_dir, train, job_started)
         return train(cfg, run_dir, job_started, entered)
+    except RequeueRequested as err:  # saved and recorded: back in the queue, then exit
+        err.requeue(is_global_zero=not is_ddp_worker())
     except CheckpointWriteError as err:
         if in_multirun():
             raise
@@ -107,6 +119,19 @@ def predicted_memory(cfg: DictConfig, data: dict[str, Any]) -> dict[str, Any]:
         return {}
     terms = plan.as_dict()["terms"]
     return {"predicted_mb": round(plan.total / 2**20, 1), "predicted_terms_mb": terms}
+
+
+def continue_in_place(cfg: DictConfig, run_dir: Path) -> DictConfig:
+    """A requeued job's config, set to resume its own run dir's checkpoint; rank 0 sets the
+    dir's logs aside first, for the loggers to continue (`continuation.snapshot_logs`)."""
+    from omegaconf import open_dict
+
+    if not is_ddp_worker():
+        snapshot = snapshot_logs(run_dir)
+        log.info("continuing the requeued run in %s (its logs so far: %s)", run_dir, snapshot)
+    with open_dict(cfg):
+        cfg.resume = str(run_dir)
+    return cfg
 
 
 def own_config(cfg: DictConfig) -> DictConfig:
@@ -184,6 +209,11 @@ def train(
     plain = plain_config(cfg)
     now = time.time()
     record = RunRecord(run_dir, job_started or now, entered or now, cfg.paths.root_dir)
+    if slurm_job_id():
+        record.data["slurm_job_id"] = slurm_job_id()  # a requeued job knows its run by it
+    if cfg.resume and Path(cfg.resume) == run_dir:  # continued in place: count the requeues
+        earlier = _read_json(earlier_run_of(cfg.resume, run_dir) / "summary.json")
+        record.data["requeues"] = int(earlier.get("requeues") or 0) + 1
     record.write_running()
     try:
         L.seed_everything(cfg.seed, workers=True, verbose=False)
@@ -216,6 +246,13 @@ def train(
                 callback.on_run_saved(trainer, record.data, saved, plain)
         return objective_value(record.data, plain["train"]["objective"])
     except BaseException as err:
+        if isinstance(err, RequeueRequested):
+            record.data.update(
+                status="requeued",
+                error=f"requeued on {err}: the job continues this run dir when it starts "
+                f"again (or: python train.py resume={run_dir})",
+            )
+            raise
         if _terminated(err):  # SIGTERM (a scheduler's preemption, Ctrl-C in a container)
             step = record.trainer.global_step if record.trainer else 0
             record.data.update(
@@ -254,7 +291,8 @@ def fit_and_evaluate(cfg, plain, record, trainer, module, datamodule, save_last)
         from dsft.training.callbacks import remove_partials
 
         remove_partials(Path(ckpt_path))  # a save killed midway in the resumed run
-        earlier = _read_json(Path(ckpt_path).parent.parent / "summary.json")
+        earlier_run = earlier_run_of(cfg.resume, Path(cfg.paths.output_dir))
+        earlier = _read_json(earlier_run / "summary.json")
         record.data["initial_val_loss"] = earlier.get("initial_val_loss")  # the run's start
     peak = PeakMemory(cuda=trainer.strategy.root_device.type == "cuda")
     peak.start()

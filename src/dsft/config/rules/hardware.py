@@ -18,14 +18,9 @@ def validate_hardware(hardware: DictConfig, strategy: DictConfig) -> None:
     positive("hardware.micro_batch_size", hardware.micro_batch_size, "Use e.g. 4.")
     positive("hardware.grad_accum", hardware.grad_accum, "Use 1 for no accumulation.")
     positive("hardware.devices", hardware.devices, "Use 1 for a single device.")
-    if hardware.devices > 1 and in_multirun():
-        raise ConfigError(
-            "hardware.devices",
-            f"{hardware.devices} devices in a multirun (-m): Lightning's DDP re-launches the "
-            "command line in each process, which would start the whole sweep again. Run sweeps "
-            "with one device per job, or launch each job on its own node with "
-            "+cluster=slurm_a100.",
-        )
+    positive("hardware.num_nodes", hardware.num_nodes, "Use 1 for a single machine.")
+    if (hardware.devices > 1 or hardware.num_nodes > 1) and in_multirun():
+        _check_launched_tasks(hardware)
     if "_target_" not in strategy:
         raise ConfigError("strategy", "needs a `_target_`; choose one with strategy=auto|ddp.")
     if strategy.get("name") == "ddp_spawn" or strategy.get("start_method") == "spawn":
@@ -33,6 +28,34 @@ def validate_hardware(hardware: DictConfig, strategy: DictConfig) -> None:
             "strategy",
             "ddp_spawn trains in child processes and loses the trained adapter; use ddp.",
         )
+
+
+def _check_launched_tasks(hardware: DictConfig) -> None:
+    """Several devices in a multirun: the launcher must start one process per device (submitit:
+    tasks_per_node = devices, nodes = num_nodes); Lightning's own DDP launcher would re-run the
+    command line, and so the whole sweep, in each process."""
+    from hydra.core.hydra_config import HydraConfig
+
+    launcher = HydraConfig.get().launcher
+    tasks = (launcher.get("nodes"), launcher.get("tasks_per_node"))
+    if "submitit" in str(launcher.get("_target_", "")):
+        if tasks == (hardware.num_nodes, hardware.devices):
+            return
+        raise ConfigError(
+            "hydra.launcher.tasks_per_node",
+            f"hardware.devices={hardware.devices} x hardware.num_nodes={hardware.num_nodes}, but "
+            f"the launcher starts {tasks[1]} task(s) per node on {tasks[0]} node(s): set "
+            f"hydra.launcher.tasks_per_node={hardware.devices} hydra.launcher.nodes="
+            f"{hardware.num_nodes} (one process per device), as +cluster=slurm_2x8 does.",
+        )
+    raise ConfigError(
+        "hardware.devices",
+        f"{hardware.devices} devices in a multirun (-m): Lightning's DDP re-launches the command "
+        "line in each process, which would start the whole sweep again. Run sweeps with one "
+        "device per job, or with a launcher that starts one process per device: "
+        "+cluster=slurm_2x8 (SLURM), or hydra/launcher=submitit_local "
+        "hydra.launcher.tasks_per_node=<devices>.",
+    )
 
 
 def check_machine(hardware: DictConfig) -> None:
