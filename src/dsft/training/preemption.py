@@ -21,6 +21,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from dsft.training.hydra_callbacks import is_ddp_worker
+
 log = logging.getLogger(__name__)
 
 # Where a continued run dir keeps what its logs held when it was requeued (one dir per requeue).
@@ -73,6 +75,8 @@ def continues_in_place(run_dir: Path) -> bool:
     summary = _read_json(run_dir / "summary.json")
     if summary.get("status") == "requeued":
         return True
+    if summary.get("status") == "running" and summary.get("requeues") and is_ddp_worker():
+        return True  # a rank > 0 joining the continued run its rank 0 has already restarted
     restarted = int(os.environ.get("SLURM_RESTART_COUNT") or 0) > 0
     return (
         restarted
@@ -92,8 +96,8 @@ def snapshot_logs(run_dir: Path) -> Path:
     logs |= {p.parent for p in run_dir.rglob("events.out.tfevents.*")}
     for folder in sorted(logs):
         relative = folder.relative_to(run_dir)
-        if relative.parts and relative.parts[0] in (SNAPSHOTS, "wandb"):
-            continue
+        if not relative.parts or relative.parts[0] in (SNAPSHOTS, "wandb"):
+            continue  # logs written in the run dir itself stay (none of dsft's loggers does)
         (snapshot / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(folder), str(snapshot / relative))
     if (run_dir / "summary.json").is_file():
