@@ -123,7 +123,7 @@ def predicted_memory(cfg: DictConfig, data: dict[str, Any]) -> dict[str, Any]:
 
 def continue_in_place(cfg: DictConfig, run_dir: Path) -> DictConfig:
     """A requeued job's config, set to resume its own run dir's checkpoint; rank 0 sets the
-    dir's logs aside first, for the loggers to continue (`continuation.snapshot_logs`)."""
+    dir's logs aside first, for the loggers to continue (`preemption.snapshot_logs`)."""
     from omegaconf import open_dict
 
     if not is_ddp_worker():
