@@ -1,5 +1,8 @@
-"""The `dsft` command: plan a run; evaluate, chat with, export, repeat and compare finished ones.
+"""The `dsft` command: train, plan a run; evaluate, chat with, export, repeat and compare runs.
 
+    dsft train                                           # the default run (tiny model, CPU)
+    dsft train adapter=qlora data=medical optimizer.lr=1e-4   # the same overrides as train.py
+    dsft train --config-dir ~/my_project/conf data=my_domain  # your own groups on top of dsft's
     dsft eval outputs/runs/<run>                         # the default evaluation suite
     dsft eval outputs/runs/<run> eval=medical_mc         # a named suite (conf/eval/)
     dsft eval outputs/runs/<run> --against base          # A/B against the run's base model
@@ -31,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dsft", description=__doc__.split("\n")[0])
     parser.add_argument("--version", action="version", version=f"dsft {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser(
+        "train",
+        help="train an adapter: the same app and overrides as train.py (see `dsft train --help`)",
+        add_help=False,  # `dsft train ...` goes to Hydra whole, --help included (see main)
+    )
     compare = commands.add_parser(
         "compare",
         help="rank runs by a metric; write comparison.csv and PNG plots",
@@ -251,7 +259,9 @@ def _evaluate(parser, args) -> None:
 
 
 def _rerun(parser, args) -> int:
-    """python train.py rerun=RUN in the project the run was trained from."""
+    """`train.py rerun=RUN` in the checkout the run was trained from, or `dsft train rerun=RUN`
+    (with outputs next to the run's) for a run an installed dsft trained."""
+    import os
     import subprocess
     from pathlib import Path
 
@@ -259,13 +269,19 @@ def _rerun(parser, args) -> int:
 
     run = Path(args.run).expanduser().resolve()
     try:
-        root = Path(yaml.safe_load((run / "config.yaml").read_text())["paths"]["root_dir"])
+        paths = yaml.safe_load((run / "config.yaml").read_text())["paths"]
+        root = Path(paths["root_dir"])
     except (OSError, yaml.YAMLError, KeyError, TypeError):
         parser.exit(2, f"dsft rerun: error: {run} has no readable config.yaml: not a run dir.\n")
-    if not (root / "train.py").is_file():
-        parser.exit(2, f"dsft rerun: error: {root}/train.py (where the run was trained) is gone.\n")
-    command = [sys.executable, str(root / "train.py"), f"rerun={run}", *args.overrides]
-    return subprocess.call(command, cwd=root)
+    if (root / "train.py").is_file():
+        command = [sys.executable, str(root / "train.py"), f"rerun={run}", *args.overrides]
+        return subprocess.call(command, cwd=root)
+    if not (root / "conf" / "train.yaml").is_file():
+        parser.exit(2, f"dsft rerun: error: {root}/conf (the run's config tree) is gone.\n")
+    work_dir = paths.get("work_dir") or os.getcwd()
+    env = {**os.environ, "DSFT_ROOT": str(root), "DSFT_WORK_DIR": str(work_dir)}
+    command = [sys.executable, "-m", "dsft.app", f"rerun={run}", *args.overrides]
+    return subprocess.call(command, cwd=work_dir, env=env)
 
 
 def _plan(parser, args) -> int:
@@ -285,7 +301,27 @@ def _plan(parser, args) -> int:
     return 1 if plan.fits is False else 0
 
 
+def train(overrides: list[str]) -> int:
+    """`dsft train [overrides]`: dsft.app run as `__main__`, so Lightning's DDP launcher starts
+    ranks > 0 as `python -m dsft.app <the same overrides>` (a console script has no module
+    Python could re-run)."""
+    import runpy
+
+    argv = sys.argv
+    sys.argv = ["dsft train", *overrides]
+    try:
+        runpy.run_module("dsft.app", run_name="__main__", alter_sys=True)
+    except SystemExit as done:  # Hydra exits 1 on an error it has reported
+        return done.code if isinstance(done.code, int) else 1
+    finally:
+        sys.argv = argv
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["train"]:  # before argparse, which would take Hydra's flags for its own
+        return train(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "eval":

@@ -3,9 +3,6 @@ overrides syntax; Hydra's composition errors become a ConfigError naming the gro
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from omegaconf import DictConfig
 
 from dsft.config.errors import ConfigError
@@ -16,10 +13,11 @@ def compose_train(overrides: list[str], key: str = "overrides") -> DictConfig:
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from dsft.config.store import _repo_root, expand_plan_flag, register_configs
+    from dsft.bundle import conf_dir
+    from dsft.config.store import expand_plan_flag, register_configs
 
     register_configs()
-    conf = Path(os.environ.get("DSFT_ROOT") or _repo_root()) / "conf"
+    conf = conf_dir()
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(config_dir=str(conf), version_base="1.3"):

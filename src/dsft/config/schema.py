@@ -244,8 +244,9 @@ class EvalConfig:
 class PathsConfig:
     """Where things are read from and written to."""
 
-    root_dir: str = MISSING
+    root_dir: str = MISSING  # dsft's conf/, sweeps/ and bundled data/ (dsft.bundle.root)
     data_dir: str = MISSING
+    work_dir: str = MISSING  # outputs/ goes here (dsft.bundle.work_dir)
     # Cache for models built locally (the tiny random-init models).
     cache_dir: str = MISSING
     output_dir: str = MISSING

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import OmegaConf
 
+from dsft import bundle
 from dsft.config.schema import DsftConfig
 
 _REGISTERED = False
-
-
-def _repo_root() -> str:
-    """The directory holding `conf/`: $DSFT_ROOT when set (train.py sets it), else the cwd."""
-    return os.environ.get("DSFT_ROOT") or str(Path.cwd())
 
 
 def register_configs() -> None:
@@ -29,7 +24,9 @@ def register_configs() -> None:
     store.store(name="train_schema", node=DsftConfig)
     register_adapter_schemas()
     OmegaConf.register_new_resolver("multiply", lambda *xs: math.prod(xs), replace=True)
-    OmegaConf.register_new_resolver("dsft_root", _repo_root, replace=True)
+    OmegaConf.register_new_resolver("dsft_root", lambda: str(bundle.root()), replace=True)
+    # Cached like `pid`: a job's process (submitit, a DDP rank) keeps the launcher's outputs/.
+    OmegaConf.register_new_resolver("dsft_work_dir", bundle.work_dir, use_cache=True, replace=True)
     # The pid makes run dirs unique even for two jobs started in the same microsecond. Cached
     # in the config (as Hydra's `now` is), so a sweep dir resolved in the launching process
     # stays the same in each job's process (submitit copies the config, cache included).
