@@ -50,6 +50,25 @@ def test_bad_rank_fails_fast_naming_the_key(tmp_path):
     assert seconds < 20.0, f"rejecting adapter.r=-1 took {seconds:.2f}s"
 
 
+def test_a_refused_config_says_so_once_and_leaves_no_run_dir(tmp_path):
+    run_dir = tmp_path / "run"
+    proc, _ = run_cli("adapter.r=-1", f"hydra.run.dir={run_dir}")
+    assert proc.returncode == 2
+    said = (proc.stdout + proc.stderr).count("adapter.r: must be positive")
+    assert said == 1, proc.stdout + proc.stderr
+    assert not run_dir.exists()  # Hydra had made it, with .hydra/ and train.log
+
+
+def test_a_refused_config_keeps_a_dir_that_holds_anything_else(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "notes.txt").write_text("mine")
+    proc, _ = run_cli("adapter.r=-1", f"hydra.run.dir={run_dir}")
+    assert proc.returncode == 2
+    assert (run_dir / "notes.txt").read_text() == "mine"
+    assert "adapter.r: must be positive" in (run_dir / "train.log").read_text()  # logged there
+
+
 def test_dsft_help_is_torch_free():
     for args in (["--help"], ["export", "--help"], ["chat", "--help"]):
         proc = subprocess.run(
@@ -64,7 +83,7 @@ def test_dsft_help_is_torch_free():
         if args[0] == "export":
             assert "merged,adapter,nf4,onnx,torchscript,pt2" in proc.stdout
         if args == ["--help"]:  # every subcommand is listed
-            for command in ("eval", "chat", "export", "plan", "rerun", "compare"):
+            for command in ("train", "eval", "chat", "export", "plan", "rerun", "compare"):
                 assert f"    {command} " in proc.stdout, command
 
 

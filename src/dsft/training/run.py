@@ -9,6 +9,7 @@ summary.json says how the run ended and the loggers are closed.
 from __future__ import annotations
 
 import logging
+import shutil
 import signal
 import sys
 import time
@@ -63,7 +64,7 @@ def run(cfg: DictConfig) -> float:
 
             stages = compose_stages(cfg, run_dir)
     except ConfigError as err:
-        _refuse(err, run_dir, "Invalid config")
+        _refuse(err, run_dir, "Invalid config", discard_dir=True)
     try:
         if stages:
             from dsft.training.stages import run_stages
@@ -144,11 +145,13 @@ def own_config(cfg: DictConfig) -> DictConfig:
     return cfg
 
 
-def _refuse(err: Exception, run_dir: Path, what: str) -> None:
-    """Stop on bad input: exit 2 with the message, or in a multirun fail this job with a
-    record so the sweep goes on."""
-    log.error("%s: %s", what, err)
+def _refuse(err: Exception, run_dir: Path, what: str, discard_dir: bool = False) -> None:
+    """Stop on bad input: exit 2 with the message (on stderr once, not again from the console
+    log), or in a multirun fail this job with a record so the sweep goes on. `discard_dir`: a
+    config refused before training removes the run dir Hydra made for it, when it holds only
+    Hydra's files (nothing a user made), so rejected configs leave no empty runs behind."""
     if in_multirun():
+        log.error("%s: %s", what, err)
         from dsft.atomic import write_json_atomic
 
         if not (run_dir / "summary.json").exists():
@@ -158,7 +161,33 @@ def _refuse(err: Exception, run_dir: Path, what: str) -> None:
             )
         raise err
     print(f"{what}: {err}", file=sys.stderr)
+    removed = discard_dir and not is_ddp_worker() and _remove_if_only_hydras(run_dir)
+    if not removed:
+        _log_to_files(logging.ERROR, f"{what}: {err}")
     raise SystemExit(2) from None
+
+
+def _log_to_files(level: int, message: str) -> None:
+    """Log to the log files only (train.log), not to the console the message went to."""
+    record = log.makeRecord(log.name, level, __file__, 0, message, None, None)
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.handle(record)
+
+
+def _remove_if_only_hydras(run_dir: Path) -> bool:
+    """Remove a run dir holding nothing but what Hydra writes into a new one (.hydra/ and the
+    job's log); True when removed."""
+    hydras = {".hydra", f"{HydraConfig.get().job.name}.log"} if HydraConfig.initialized() else set()
+    if not run_dir.is_dir() or not hydras or {p.name for p in run_dir.iterdir()} - hydras:
+        return False
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, logging.FileHandler)]:
+        if Path(handler.baseFilename).parent == run_dir.resolve():  # the open train.log
+            root.removeHandler(handler)
+            handler.close()
+    shutil.rmtree(run_dir, ignore_errors=True)
+    return not run_dir.exists()
 
 
 def ensure_fresh_run_dir(run_dir: Path) -> None:
