@@ -20,7 +20,7 @@ from typing import Any
 from omegaconf import MISSING
 
 from dsft.config.choices import choices
-from dsft.data.sources import FORMATS
+from dsft.data.sources import DOCUMENTS, FORMATS
 from dsft.data.tokenize import TRUNCATIONS
 from dsft.models.chat_templates import TEMPLATES
 from dsft.models.precision import PRECISIONS
@@ -28,6 +28,7 @@ from dsft.models.precision import PRECISIONS
 Precision = choices("Precision", module=__name__, values=PRECISIONS)
 Truncation = choices("Truncation", module=__name__, values=TRUNCATIONS)
 SourceFormat = choices("SourceFormat", module=__name__, values=FORMATS)
+TextDocuments = choices("TextDocuments", module=__name__, values=DOCUMENTS)
 ChatTemplateName = choices("ChatTemplateName", module=__name__, values=TEMPLATES)
 
 
@@ -67,8 +68,9 @@ class ModelConfig:
 class SourceConfig:
     """One data source of a data config."""
 
-    # A .jsonl/.json/.csv/.parquet file, a folder of them, a `datasets.save_to_disk` dir, or
-    # `hf:<name>` for a Hugging Face hub dataset (downloaded on first use).
+    # A .jsonl/.json/.csv/.parquet/.txt file, a folder of them, a `datasets.save_to_disk` dir,
+    # or `hf:<name>` for a Hugging Face hub dataset (downloaded on first use). A relative path is
+    # read from the directory you run in.
     path: str = MISSING
     # auto (per row: messages -> conversations, instruction -> alpaca, text -> text), alpaca,
     # conversations or text.
@@ -82,6 +84,9 @@ class SourceConfig:
     split: str = "train"
     # Name in logs and errors (default: the file name).
     name: str | None = None
+    # .txt files (plain text, `text` rows for continued pre-training): one document per
+    # non-blank line (lines), per block of lines between blank lines (blocks), or per file.
+    documents: TextDocuments = TextDocuments["lines"]
 
 
 @dataclass

@@ -269,7 +269,9 @@ def _nothing_fits(cfg, conversations: list, kwargs: dict) -> str:
 
 
 def _read_source(source: dict[str, Any], cfg: dict[str, Any], name: str):
-    rows, where = read_source_rows(source["path"], source.get("split", "train"))
+    rows, where = read_source_rows(
+        source["path"], source.get("split", "train"), str(source.get("documents") or "lines")
+    )
     if cfg.get("max_examples"):
         rows, where = rows[: cfg["max_examples"]], where[: cfg["max_examples"]]
     if not rows:

@@ -1,8 +1,9 @@
 """Reading a data source (files, folders, Hugging Face datasets) into conversations.
 
-A source is a file (.jsonl, .json, .csv, .parquet), a folder of such files, a dataset dir
-written by `datasets.save_to_disk`, or `hf:<name>` for a dataset on the Hugging Face hub. Rows
-are mapped to one of three formats:
+A source is a file (.jsonl, .json, .csv, .parquet, .txt), a folder of such files, a dataset dir
+written by `datasets.save_to_disk`, or `hf:<name>` for a dataset on the Hugging Face hub. A .txt
+file is plain text, read as `text` rows: one document per line, per blank-line block or per file
+(`documents`). Rows are mapped to one of three formats:
 
     alpaca         instruction, input, output (+ optional system, reasoning, history
                    [[user, assistant]...])
@@ -27,7 +28,10 @@ from dsft.data.reading import DataError, read_jsonl_lines, read_text
 from dsft.models.chat_templates import Message
 
 FORMATS = ("auto", "alpaca", "conversations", "text")
-FILE_TYPES = (".jsonl", ".json", ".csv", ".parquet")
+FILE_TYPES = (".jsonl", ".json", ".csv", ".parquet", ".txt")
+# How a .txt file splits into documents: each non-blank line, each block of lines between blank
+# lines, or the whole file.
+DOCUMENTS = ("lines", "blocks", "file")
 _SHAREGPT_ROLES = {
     "human": "user",
     "user": "user",
@@ -38,8 +42,11 @@ _SHAREGPT_ROLES = {
 }
 
 
-def read_source_rows(path: str, split: str = "train") -> tuple[list[dict[str, Any]], list[str]]:
-    """(rows, where each row came from) for a file, a folder, a saved dataset or `hf:<name>`."""
+def read_source_rows(
+    path: str, split: str = "train", documents: str = "lines"
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """(rows, where each row came from) for a file, a folder, a saved dataset or `hf:<name>`;
+    `documents` splits .txt files (DOCUMENTS)."""
     if path.startswith("hf:"):
         return _hf_rows(path[3:], split)
     source = Path(path).expanduser()
@@ -53,16 +60,18 @@ def read_source_rows(path: str, split: str = "train") -> tuple[list[dict[str, An
             raise DataError(f"{source}: no {', '.join(FILE_TYPES)} files in this folder.")
         rows, where = [], []
         for file in files:
-            file_rows, file_where = read_file_rows(file)
+            file_rows, file_where = read_file_rows(file, documents)
             rows += file_rows
             where += file_where
         return rows, where
-    return read_file_rows(source)
+    return read_file_rows(source, documents)
 
 
-def read_file_rows(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+def read_file_rows(path: Path, documents: str = "lines") -> tuple[list[dict[str, Any]], list[str]]:
     """Rows of one file, each with its location (file:line or file:row) for error messages."""
     suffix = path.suffix.lower()
+    if suffix == ".txt":
+        return _txt_rows(path, documents)
     if suffix == ".jsonl":  # located by file line (blank lines count)
         lines = read_jsonl_lines(path)
         return [row for _, row in lines], [f"{path}:{line}" for line, _ in lines]
@@ -75,6 +84,28 @@ def read_file_rows(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
     else:
         raise DataError(f"{path}: unsupported file type; use one of {', '.join(FILE_TYPES)}.")
     return rows, [f"{path}:row {i}" for i in range(1, len(rows) + 1)]
+
+
+def _txt_rows(path: Path, documents: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """`{"text": document}` rows of a plain-text file, each located by its first line."""
+    if documents not in DOCUMENTS:
+        raise DataError(f"{path}: documents={documents!r}; use one of {', '.join(DOCUMENTS)}.")
+    text = read_text(path)
+    if documents == "file":
+        return ([{"text": text}], [f"{path}:1"]) if text.strip() else ([], [])
+    rows, where, block, start = [], [], [], 0
+    for line_no, line in enumerate([*text.splitlines(), ""], start=1):
+        if documents == "lines" and line.strip():
+            rows.append({"text": line})
+            where.append(f"{path}:{line_no}")
+        elif documents == "blocks" and line.strip():
+            start = start or line_no
+            block.append(line)
+        elif block:  # a blank line (or the end) closes a block
+            rows.append({"text": "\n".join(block)})
+            where.append(f"{path}:{start}")
+            block, start = [], 0
+    return rows, where
 
 
 def _json_rows(path: Path) -> list[dict[str, Any]]:
