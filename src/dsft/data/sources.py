@@ -7,8 +7,9 @@ file is plain text, read as `text` rows: one document per line, per blank-line b
 
     alpaca         instruction, input, output (+ optional system, reasoning, history
                    [[user, assistant]...])
-    conversations  messages: [{role, content[, reasoning_content]}] (OpenAI / DeepSeek API) or
-                   [{from, value}] (ShareGPT)
+    conversations  messages: [{role, content[, reasoning_content]}] (OpenAI / DeepSeek API; a
+                   content may be a list of {type: text, text} parts) or [{from, value}]
+                   (ShareGPT)
     text           text: plain text for continued pre-training (loss on every token)
 
 `columns` renames fields: `{instruction: question, output: answer}` reads `question`/`answer`.
@@ -237,9 +238,11 @@ def _conversation(row: dict[str, Any], where: str, system_prompt: str | None) ->
             f"'conversations' with {{from, value}} works too). The row has {sorted(row)}."
         )
     messages = []
-    for i, turn in enumerate(turns):
+    for i, turn in enumerate(turns, start=1):  # numbered from 1, as rows and lines are
         role = turn.get("role", turn.get("from")) if isinstance(turn, dict) else None
         content = turn.get("content", turn.get("value")) if isinstance(turn, dict) else None
+        if isinstance(content, list):
+            content = _text_parts(content, f"{where}: message {i}")
         if role not in _SHAREGPT_ROLES or not isinstance(content, str):
             raise DataError(
                 f"{where}: message {i} needs a role (system/user/assistant, or ShareGPT "
@@ -252,6 +255,21 @@ def _conversation(row: dict[str, Any], where: str, system_prompt: str | None) ->
     if not any(m.role == "assistant" for m in messages):
         raise DataError(f"{where}: the conversation has no assistant message to learn from.")
     return messages
+
+
+def _text_parts(parts: list[Any], where: str) -> str:
+    """An OpenAI-style content list (`[{"type": "text", "text": ...}, ...]`) as one text, its
+    parts joined as the model would read them (no separator)."""
+    texts = []
+    for j, part in enumerate(parts, start=1):
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind != "text" or not isinstance(part.get("text"), str):
+            raise DataError(
+                f"{where}, content part {j}: only text parts ({{type: text, text: ...}}) can "
+                f"train a text model; got {part!r:.80}. Drop the other parts from the data."
+            )
+        texts.append(part["text"])
+    return "".join(texts)
 
 
 def _text(row: dict[str, Any], where: str, system_prompt: str | None) -> list[Message]:

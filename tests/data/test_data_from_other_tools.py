@@ -1,5 +1,6 @@
-"""Plain .txt sources for continued pre-training: documents per line, per blank-line block or per
-file, located by line in errors; a .txt corpus trains with config only."""
+"""Data shaped by other tools trains with config only: plain .txt corpora for continued
+pre-training (documents per line, per blank-line block or per file, located by line in errors)
+and OpenAI-style content lists."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from dsft.data.reading import DataError
-from dsft.data.sources import read_source_rows
+from dsft.data.sources import read_source_rows, to_conversations
 from tests.conftest import compose_config
 
-CORPUS = Path(__file__).parent / "fixtures" / "corpus.txt"
+FIXTURES = Path(__file__).parent / "fixtures"
+CORPUS = FIXTURES / "corpus.txt"
+CONTENT_LISTS = FIXTURES / "content_lists.jsonl"
 
 
 def test_lines_blocks_and_file(tmp_path):
@@ -82,3 +85,33 @@ def test_a_txt_corpus_trains_with_config_only(tmp_path):
         assert all(label != -100 for label in example.labels[1:]), "a text token without loss"
         text = run.tokenizer.decode(learned, skip_special_tokens=True)
         assert text.startswith("Note ") and "Scientists who study" in text, text
+
+
+def test_content_lists_join_their_text_parts():
+    rows, where = read_source_rows(str(CONTENT_LISTS))
+    (first, *_) = to_conversations(rows, where, "auto")
+    assert [(m.role, m.content) for m in first] == [
+        ("system", "You answer questions about units."),
+        ("user", "How many grams are in 1 kilograms? Answer briefly."),
+        ("assistant", "1000 grams."),
+    ]
+
+
+def test_a_content_part_that_is_not_text_is_refused_naming_row_message_and_part():
+    image = {"type": "image_url", "image_url": {"url": "x.png"}}
+    row = {"messages": [{"role": "user", "content": [{"type": "text", "text": "?"}, image]}]}
+    with pytest.raises(DataError, match=r"f.jsonl:3: message 1, content part 2: only text parts"):
+        to_conversations([row], ["f.jsonl:3"], "conversations")
+
+
+@pytest.mark.slow
+def test_a_content_list_file_trains_with_config_only(tmp_path):
+    from tests.run_helpers import train_in_process
+
+    run_dir = tmp_path / "run"
+    source = f"data.sources=[{{path: {CONTENT_LISTS}}}]"
+    val_loss = train_in_process([source, "debug=fast"], run_dir)
+    assert math.isfinite(val_loss)
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "completed"
+    assert sum(summary["data"]["examples"].values()) == 40
