@@ -183,3 +183,9 @@ def test_a_sweep_into_an_existing_sweep_dir_is_refused_before_anything_is_writte
     assert f"hydra.sweep.dir: {sweep_dir} already holds a sweep" in again.stderr
     assert all(p.read_bytes() == content for p, content in written.items())  # untouched
     assert sorted(p.name for p in sweep_dir.iterdir()) == ["0", "multirun.yaml"]
+
+
+def test_wandb_stages_artifacts_in_the_run_dir_not_home(wandb_sweep):
+    home = wandb_sweep.parent  # the jobs ran with HOME here
+    assert not (home / ".local" / "share" / "wandb").exists()
+    assert list(wandb_sweep.glob("0/wandb/staging")), "the adapter artifact was staged elsewhere"

@@ -48,11 +48,14 @@ def report_to_run_loggers(run_dir: Path, config: dict, metrics: dict, step: int)
 def _update_wandb(run_dir: Path, config: dict, run_id: str, flat: dict[str, float]) -> str:
     import wandb
 
-    from dsft.tracking.wandb_logger import has_wandb_credentials
+    from dsft.tracking.wandb_logger import resolve_mode
 
     node = (config.get("logger") or {}).get("wandb") or {}
     offline = not any(p.name.startswith("run-") for p in (run_dir / "wandb").glob("run-*-*"))
-    mode = "offline" if offline or not has_wandb_credentials() else "online"
+    mode = resolve_mode("auto")
+    if mode == "disabled":
+        return f"W&B run {run_id}: not updated (WANDB_MODE=disabled)"
+    mode = "offline" if offline else mode
     run = wandb.init(
         id=run_id,
         resume="allow",
