@@ -94,7 +94,8 @@ class CleaningConfig:
     """Text cleaning before tokenization; every step logs how many examples it changed."""
 
     strip_html: bool = False
-    normalize_unicode: bool = True  # NFKC
+    # NFKC (full-width letters/digits, ligatures -> plain), leaving CJK punctuation as written.
+    normalize_unicode: bool = True
     normalize_whitespace: bool = True
     remove_punctuation: bool = False
     deduplicate: bool = True  # exact duplicates (same roles and texts)

@@ -26,9 +26,19 @@ def strip_html(text: str) -> str:
     return html.unescape(_TAG.sub(" ", text))
 
 
+# CJK punctuation and spacing, which NFKC would rewrite into ASCII (，。！？（）：； and the
+# ideographic space): the CJK Symbols and Punctuation block, and the full-width forms that are
+# neither letters nor digits (U+FF01-FF0F, FF1A-FF20, FF3B-FF40, FF5B-FF64).
+_CJK_PUNCTUATION = re.compile(
+    r"([\u3000-\u303f\uff00-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff64]+)"
+)
+
+
 def normalize_unicode(text: str) -> str:
-    """NFKC: full-width letters, ligatures and compatibility forms become their plain forms."""
-    return unicodedata.normalize("NFKC", text)
+    """NFKC (full-width letters and digits, ligatures and compatibility forms become their plain
+    forms), except CJK punctuation and spacing, which Chinese and Japanese text keeps."""
+    parts = _CJK_PUNCTUATION.split(text)  # odd indices: the kept runs
+    return "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(parts))
 
 
 def normalize_whitespace(text: str) -> str:

@@ -24,8 +24,9 @@ from dsft.models.chat_templates import ChatTemplate
 
 log = logging.getLogger(__name__)
 # 2: val/test examples know their source; 3: prompts tokenized whole, R1 after <think>\n;
-# 4: arrays in safetensors instead of pickle; 5: keyed by file contents
-CACHE_VERSION = 5
+# 4: arrays in safetensors instead of pickle; 5: keyed by file contents; 6: NFKC leaves CJK
+# punctuation alone
+CACHE_VERSION = 6
 
 
 @dataclass
