@@ -11,6 +11,7 @@
     dsft export outputs/runs/<run> --format merged,onnx  # checked exports in <run>/export/
     dsft rerun outputs/runs/<run>                        # train it again, same config and data
     dsft plan model=deepseek_v2_lite adapter=qlora hardware=a100   # will it fit? what to change
+    dsft data preview data=medical -n 2 --plot           # the data as the model sees it
     dsft compare outputs/multirun/<time>                 # rank a sweep's jobs, plot them
     dsft compare outputs/runs/<a> outputs/runs/<b> --out cmp --metric tokens_per_s --descending
     dsft compare wandb:my-team/dsft/<group>              # a sweep's runs from W&B (online)
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_eval_parser(commands)
     _add_chat_parser(commands)
+    _add_data_parser(commands)
     _add_export_parser(commands)
     plan = commands.add_parser(
         "plan",
@@ -140,6 +142,51 @@ def _add_eval_parser(commands) -> None:
         help="A/B: the same suite on the run's base model or another run, paired per item, with "
         "95%% bootstrap intervals (written to <run>/eval/ab-<other>.json)",
     )
+
+
+def _add_data_parser(commands) -> None:
+    data = commands.add_parser(
+        "data",
+        help="look at the data as the model sees it (`dsft data preview`)",
+        description="Look at a data config as the model will see it, before training.",
+    )
+    actions = data.add_subparsers(dest="action", required=True, metavar="ACTION")
+    preview = actions.add_parser(
+        "preview",
+        help="examples with the loss tokens highlighted, and length/truncation/packing stats",
+        description=(
+            "Render examples of `train.py [overrides]`'s data with the model's chat template, "
+            "the tokens that carry loss highlighted, each example's token counts; then examples "
+            "per source and split, length percentiles, what max_length truncated or dropped, and "
+            "the packing fill rate. Loads the tokenizer only, never model weights."
+        ),
+    )
+    preview.add_argument(
+        "overrides", nargs="*", metavar="KEY=VALUE", help="the same overrides as train.py"
+    )
+    preview.add_argument("-n", type=int, default=5, help="how many examples (default 5)")
+    preview.add_argument(
+        "--split", choices=("train", "val", "test"), default="train", help="(default: train)"
+    )
+    preview.add_argument("--random", action="store_true", help="random examples, not the first")
+    preview.add_argument(
+        "--plot",
+        nargs="?",
+        const="data_lengths.png",
+        metavar="PNG",
+        help="also write a token-length histogram (default: ./data_lengths.png)",
+    )
+
+
+def _data(parser, args) -> None:
+    from dsft.config.errors import ConfigError
+    from dsft.data.preview import preview
+    from dsft.data.reading import DataError
+
+    try:
+        preview(args.overrides, args.n, args.split, args.random, args.plot)
+    except (ConfigError, DataError, ValueError) as err:
+        parser.exit(2, f"dsft data preview: error: {err}\n")
 
 
 def _add_chat_parser(commands) -> None:
@@ -323,9 +370,16 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["train"]:  # before argparse, which would take Hydra's flags for its own
         return train(argv[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    # Overrides after an option (`-n 2 data.packing=true`) are still overrides.
+    if extra and hasattr(args, "overrides") and all("=" in a and a[0] != "-" for a in extra):
+        args.overrides = [*args.overrides, *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command == "eval":
         _evaluate(parser, args)
+    if args.command == "data":
+        _data(parser, args)
     if args.command == "chat":
         _chat(parser, args)
     if args.command == "export":
