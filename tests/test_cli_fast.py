@@ -83,7 +83,7 @@ def test_dsft_help_is_torch_free():
         if args[0] == "export":
             assert "merged,adapter,nf4,onnx,torchscript,pt2" in proc.stdout
         if args == ["--help"]:  # every subcommand is listed
-            for command in ("train", "eval", "chat", "export", "plan", "rerun", "compare"):
+            for command in ("train", "data", "eval", "chat", "export", "plan", "rerun", "compare"):
                 assert f"    {command} " in proc.stdout, command
 
 

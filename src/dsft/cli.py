@@ -12,6 +12,7 @@
     dsft rerun outputs/runs/<run>                        # train it again, same config and data
     dsft plan model=deepseek_v2_lite adapter=qlora hardware=a100   # will it fit? what to change
     dsft data preview data=medical -n 2 --plot           # the data as the model sees it
+    dsft doctor outputs/runs/<run>                       # overfitting? diverged? what to try
     dsft compare outputs/multirun/<time>                 # rank a sweep's jobs, plot them
     dsft compare outputs/runs/<a> outputs/runs/<b> --out cmp --metric tokens_per_s --descending
     dsft compare wandb:my-team/dsft/<group>              # a sweep's runs from W&B (online)
@@ -77,6 +78,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_eval_parser(commands)
     _add_chat_parser(commands)
     _add_data_parser(commands)
+    doctor = commands.add_parser(
+        "doctor",
+        help="find the usual training problems in runs, with the evidence and what to try",
+        description=(
+            "Read runs' metrics, summary and error and report the usual problems of LoRA "
+            "fine-tuning: divergence (NaN, a loss that ends above its start), overfitting (val "
+            "loss rising while train loss falls), an oscillating loss, no progress, out of "
+            "memory, low GPU utilization; each with its evidence (steps, values) and the "
+            "overrides to try. A sweep dir checks every job. Exits 1 when it found something."
+        ),
+    )
+    doctor.add_argument(
+        "paths", nargs="+", metavar="RUN_OR_MULTIRUN_DIR", help="run dirs or sweep dirs"
+    )
     _add_export_parser(commands)
     plan = commands.add_parser(
         "plan",
@@ -380,6 +395,15 @@ def main(argv: list[str] | None = None) -> int:
         _evaluate(parser, args)
     if args.command == "data":
         _data(parser, args)
+    if args.command == "doctor":
+        from dsft.tracking.doctor import DoctorError, report
+
+        try:
+            text, findings = report(args.paths)
+        except DoctorError as err:
+            parser.exit(2, f"dsft doctor: error: {err}\n")
+        print(text)
+        return 1 if findings else 0
     if args.command == "chat":
         _chat(parser, args)
     if args.command == "export":

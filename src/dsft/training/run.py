@@ -74,11 +74,11 @@ def run(cfg: DictConfig) -> float:
         return train(cfg, run_dir, job_started, entered)
     except RequeueRequested as err:  # saved and recorded: back in the queue, then exit
         err.requeue(is_global_zero=not is_ddp_worker())
-    except CheckpointWriteError as err:
+    except (CheckpointWriteError, FloatingPointError) as err:  # diverged, or a failed save
         if in_multirun():
             raise
-        log.error("Run failed: %s", err)
         print(f"Run failed: {err}", file=sys.stderr)
+        _log_to_files(logging.ERROR, f"Run failed: {err}")
         raise SystemExit(1) from None
     except Exception as err:
         if in_multirun():
