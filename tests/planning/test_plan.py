@@ -93,6 +93,7 @@ def test_train_refuses_a_run_the_plan_says_does_not_fit(tmp_path):
         run_train(["plan=true", "plan.force=true", "hardware.memory_gb=0.05", "debug=fast"], forced)
     )
     assert "does NOT fit" in (forced / "train.log").read_text()
+    assert proc.stdout.count("Memory plan") == 1  # not again from the console log handler
 
 
 def test_fsdp_divides_weights_and_states_over_devices_and_is_suggested():

@@ -96,7 +96,7 @@ def check_plan(cfg: DictConfig) -> None:
     plan = plan_memory(setup_from_config(cfg))
     text = render(plan)
     print(text, flush=True)
-    log.info("%s", text)
+    _log_to_files(logging.INFO, text)  # once on the console (the print), and in train.log
     if plan.fits is False and not cfg.plan.force:
         raise ConfigError(
             "plan",
