@@ -8,6 +8,7 @@ launcher re-runs for the ranks > 0 of an installed `dsft train`.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -21,6 +22,13 @@ from dsft.config.store import expand_plan_flag, register_configs
 @hydra.main(config_path=str(bundle.conf_dir()), config_name="train", version_base="1.3")
 def _app(cfg: DictConfig) -> float:
     """Run one job; returns train.objective (the final val loss by default) for sweepers."""
+    # The screen would stay blank for the ~10 s that torch, transformers and Lightning take.
+    logging.getLogger("dsft").info(
+        "model %s, adapter %s, data %s: loading torch, the tokenizer and the data...",
+        cfg.model.name,
+        cfg.adapter.method,
+        cfg.data.name,
+    )
     from dsft.training.run import run
 
     return run(cfg)

@@ -110,6 +110,7 @@ def test_out_of_memory_keeps_the_global_batch(tmp_path):
     assert finding.problem == "out of memory"
     assert finding.overrides[:2] == ["hardware.micro_batch_size=4", "hardware.grad_accum=2"]
     assert "dsft plan" in finding.advice
+    assert finding.overrides[-1] == "adapter=qlora"  # lora's 4-bit variant
 
 
 def test_low_utilization_when_recorded(tmp_path):

@@ -101,8 +101,9 @@ def out_of_memory(run: RunEvidence) -> Finding | None:
         overrides += [f"hardware.micro_batch_size={mb // 2}", f"hardware.grad_accum={accum * 2}"]
     if not run.get("hardware.gradient_checkpointing", False):
         overrides.append("hardware.gradient_checkpointing=true")
-    if run.get("adapter.method") not in ("qlora",):
-        overrides.append("adapter=qlora")
+    alternative = _quantized_alternative(str(run.get("adapter.method", "")))
+    if alternative:
+        overrides.append(f"adapter={alternative}")
     return Finding(
         "out of memory",
         f"the run failed: {error[:200]}",
@@ -111,6 +112,14 @@ def out_of_memory(run: RunEvidence) -> Finding | None:
         "trades compute for activation memory; QLoRA holds the base in 4 bits. "
         "`dsft plan <overrides>` says before launch whether a change fits.",
     )
+
+
+def _quantized_alternative(method: str) -> str | None:
+    """The method that trains this run's adapter over a 4-bit base, when there is one."""
+    from dsft.adapters.registry import methods
+
+    known = methods().get(method)
+    return known.quantized_alternative if known else None
 
 
 def diverged(run: RunEvidence) -> Finding | None:

@@ -95,15 +95,16 @@ def build_trainer(plain: dict[str, Any], callbacks: list, loggers: list):
 
     from dsft.training.callbacks import AtomicCheckpointIO
     from dsft.training.cluster import cluster_plugins
-    from dsft.training.progress import console_is_terminal
+    from dsft.training.progress import console_is_terminal, progress_bar
 
+    bar = plain["trainer"]["enable_progress_bar"] and console_is_terminal()
     return instantiate(
         plain["trainer"],
-        callbacks=callbacks,
+        callbacks=[*callbacks, progress_bar()] if bar else callbacks,
         logger=loggers or False,
         plugins=[AtomicCheckpointIO(), *cluster_plugins()],
         # Without a terminal the bar is noise; dsft's progress lines say the same in plain text.
-        enable_progress_bar=plain["trainer"]["enable_progress_bar"] and console_is_terminal(),
+        enable_progress_bar=bar,
         # Only the checkpoint callbacks configured: Lightning would otherwise add its own.
         enable_checkpointing=any(isinstance(c, ModelCheckpoint) for c in callbacks),
     )

@@ -85,3 +85,20 @@ class ProgressLines(L.Callback):
         if total and done > 0:
             parts.append(f"ETA {_clock(elapsed / done * (total - step))}")
         return " | ".join(parts)
+
+
+def progress_bar() -> L.Callback:
+    """Lightning's rich bar, its description fixed for step-limited runs (see StepsBar)."""
+    from lightning.pytorch.callbacks import RichProgressBar
+
+    class StepsBar(RichProgressBar):
+        """`Epoch 0` (not `Epoch 0/-2`) when max_epochs is -1: dsft runs end at max_steps."""
+
+        def _get_train_description(self, current_epoch: int) -> str:
+            description = super()._get_train_description(current_epoch)
+            max_epochs = self.trainer.max_epochs
+            if max_epochs is None or max_epochs < 0:
+                description = f"Epoch {current_epoch}"
+            return description
+
+    return StepsBar()
