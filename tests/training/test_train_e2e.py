@@ -276,6 +276,8 @@ def test_progress_lines_without_a_terminal_and_only_in_train_log_on_one(tmp_path
     assert child.wait(timeout=600) == 0, screen[-2000:]
     os.close(leader)
     assert b"dsft.progress" not in screen
+    assert b"Epoch 0 " in screen and b"Epoch 0/-2" not in screen  # the bar, for max_epochs -1
+    assert b"loading torch, the tokenizer and the data" in screen  # before the slow imports
     assert (
         sum("dsft.progress" in line for line in (tty / "train.log").read_text().splitlines()) == 3
     )
