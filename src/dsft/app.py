@@ -24,7 +24,7 @@ def _app(cfg: DictConfig) -> float:
     """Run one job; returns train.objective (the final val loss by default) for sweepers."""
     # The screen would stay blank for the ~10 s that torch, transformers and Lightning take.
     logging.getLogger("dsft").info(
-        "model %s, adapter %s, data %s: loading torch, the tokenizer and the data...",
+        "starting: model %s, adapter %s, data %s (loading torch, the tokenizer and the data)",
         cfg.model.name,
         cfg.adapter.method,
         cfg.data.name,

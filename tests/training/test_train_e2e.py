@@ -306,3 +306,12 @@ def test_fsdp_on_two_cpu_processes_equals_one_process_and_saves_one_adapter(tmp_
     assert max(float((a[k] - b[k]).abs().max()) for k in a) < 1e-4
     run = load_run(fsdp)  # the whole adapter, on an unsharded model
     assert run.model is not None
+
+
+def test_fast_dev_run_is_honoured(tmp_path):
+    """`+trainer.fast_dev_run=true` (any Trainer flag passes through the trainer group): one
+    step, then the run ends completed."""
+    run_dir = tmp_path / "run"
+    assert_ok(run_train(["+trainer.fast_dev_run=true", "data.max_examples=64"], run_dir))
+    summary = read_summary(run_dir)
+    assert summary["status"] == "completed" and summary["global_step"] == 1
