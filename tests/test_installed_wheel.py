@@ -113,6 +113,11 @@ def test_installed_dsft_train_runs_the_default_flow_in_the_current_dir(installed
     config = yaml.safe_load((run / "config.yaml").read_text())
     assert config["paths"]["work_dir"] == str(tmp_path)
     assert config["paths"]["root_dir"].startswith(str(installed.parent))
+    # `dsft rerun` of an installed run: the packaged app again, outputs beside the first run.
+    again = dsft(installed, tmp_path.parent, "rerun", str(run))
+    assert again.returncode == 0, again.stderr[-4000:]
+    (rerun,) = [p for p in (tmp_path / "outputs" / "runs").iterdir() if p != run]
+    assert json.loads((rerun / "summary.json").read_text())["rerun_of"] == str(run)
 
 
 @pytest.mark.slow
