@@ -15,8 +15,13 @@ log = logging.getLogger(__name__)
 
 
 # $WANDB_MODE values (wandb's own) -> the mode a run logs in.
-_ENV_MODES = {"online": "online", "run": "online", "offline": "offline", "dryrun": "offline"}
-_ENV_MODES["disabled"] = "disabled"
+_ENV_MODES = {
+    "online": "online",
+    "run": "online",
+    "offline": "offline",
+    "dryrun": "offline",
+    "disabled": "disabled",
+}
 
 
 def has_wandb_credentials() -> bool:
